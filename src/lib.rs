@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+//! The Linux kernel's compressed symbol table (kallsyms).
+//!
+//! See README.md for the design and the format notes.
+#![no_std]
+#![cfg_attr(not(feature = "capi"), forbid(unsafe_code))]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod error;
+pub mod layout;
+pub mod table;
+
+#[cfg(feature = "std")]
+pub mod build;
+
+pub use error::{Array, FormatError, FormatErrorKind, LookupError};
+pub use layout::{AddressEncoding, Endian, Layout, SeqsFormat, SeqsKey};
+pub use table::{RawTable, Table, KSYM_NAME_LEN};
