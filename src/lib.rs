@@ -23,10 +23,13 @@ extern crate std;
 pub mod error;
 pub mod layout;
 pub mod table;
+pub mod names;
+pub mod addrs;
 
 #[cfg(feature = "std")]
 pub mod build;
 
 pub use error::{Array, FormatError, FormatErrorKind, LookupError};
 pub use layout::{AddressEncoding, Endian, Layout, SeqsFormat, SeqsKey};
-pub use table::{RawTable, Table, KSYM_NAME_LEN};
+pub use table::{Checks, RawTable, Table, KSYM_NAME_LEN, MAX_SYMS};
+pub use addrs::{Position, Sections};

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+//! Addresses: decoding per [`AddressEncoding`](crate::AddressEncoding), the kernel's
+//! section bounds, and address-to-position search (`get_symbol_pos`).
+
+use crate::table::Table;
+
+/// The kernel section bounds that address lookups need (`include/asm-generic/sections.h`
+/// and `include/linux/kallsyms.h`, 6.12): which addresses belong to the table
+/// (`is_ksym_addr()`) and where the last symbol of a section ends
+/// (`get_symbol_pos()`).
+///
+/// The kernel also accepts the x86-64 vsyscall gate area (`in_gate_area_no_mm()`);
+/// it has no symbols in the table, so this type leaves it out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct Sections {
+    /// `_stext`.
+    pub stext: u64,
+    /// `_etext`.
+    pub etext: u64,
+    /// `_sinittext`.
+    pub sinittext: u64,
+    /// `_einittext`.
+    pub einittext: u64,
+    /// `__init_begin`.
+    pub init_begin: u64,
+    /// `__init_end`.
+    pub init_end: u64,
+    /// `_end`.
+    pub end: u64,
+    /// Whether the table holds every symbol (`CONFIG_KALLSYMS_ALL`): then data
+    /// addresses are looked up too and the last symbol ends at `_end`.
+    pub kallsyms_all: bool,
+}
+
+impl Sections {
+    /// Bounds that accept every address and end the last symbol at `end`: for tables
+    /// read from a map or an image where the kernel's sections are unknown.
+    pub const fn everything(end: u64) -> Sections {
+        Sections {
+            stext: 0,
+            etext: end,
+            sinittext: 0,
+            einittext: 0,
+            init_begin: 0,
+            init_end: 0,
+            end,
+            kallsyms_all: true,
+        }
+    }
+
+    /// `is_kernel_inittext()`: `[_sinittext, _einittext)`.
+    pub const fn is_inittext(&self, addr: u64) -> bool {
+        addr >= self.sinittext && addr < self.einittext
+    }
+
+    /// `is_ksym_addr()` without the gate area: with `KALLSYMS_ALL`, `__is_kernel()`
+    /// (`[_stext, _end)` or `[__init_begin, __init_end)`); otherwise
+    /// `[_stext, _etext)` or `[_sinittext, _einittext)`.
+    pub const fn is_ksym_addr(&self, addr: u64) -> bool {
+        if self.kallsyms_all {
+            (addr >= self.stext && addr < self.end)
+                || (addr >= self.init_begin && addr < self.init_end)
+        } else {
+            (addr >= self.stext && addr < self.etext) || self.is_inittext(addr)
+        }
+    }
+
+    /// Where the last symbol ends (`get_symbol_pos()` 6.12): `_einittext` for an
+    /// init-text address, else `_end` with `KALLSYMS_ALL`, else `_etext`.
+    pub const fn last_end(&self, addr: u64) -> u64 {
+        if self.is_inittext(addr) {
+            self.einittext
+        } else if self.kallsyms_all {
+            self.end
+        } else {
+            self.etext
+        }
+    }
+}
+
+/// Where an address falls: the symbol that covers it, its extent and the offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// Address-order index of the symbol (the first alias at its address).
+    pub index: u32,
+    /// The symbol's address.
+    pub start: u64,
+    /// Size: the next higher symbol address (or the section end) minus `start`.
+    pub size: u64,
+    /// `addr - start`.
+    pub offset: u64,
+}
+
+impl<'a> Table<'a> {
+    /// The address of symbol `index` (address order). Indexes past the end give 0.
+    #[inline]
+    pub fn address(&self, index: u32) -> u64 {
+        if index >= self.raw.num_syms {
+            return 0;
+        }
+        // Validation decoded every address once (invariant): this cannot fail.
+        self.decode_address(index).unwrap_or(0)
+    }
+
+    /// The last symbol at or below `addr`, stepped back to the first alias at its
+    /// address, with size and offset (`kernel/kallsyms.c` 6.12 `get_symbol_pos()`).
+    ///
+    /// Differs from the kernel where the kernel relies on its callers: an address
+    /// below the first symbol gives `None` (the kernel would report symbol 0 with a
+    /// wrapped offset, but its callers first check `is_ksym_addr()`), and a size
+    /// that would be negative (a section end below the symbol) is 0.
+    pub fn position(&self, addr: u64, sections: &Sections) -> Option<Position> {
+        let n = self.raw.num_syms;
+        if n == 0 || addr < self.address(0) {
+            return None;
+        }
+        // Binary search for the last index whose address is <= addr.
+        let (mut low, mut high) = (0u32, n);
+        while high - low > 1 {
+            let mid = low + (high - low) / 2;
+            if self.address(mid) <= addr {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        let start = self.address(low);
+        // Step back to the first alias: the entry that sorts first under the
+        // builder's tie-breakers (weak last, linker-provided last, fewer
+        // underscores first).
+        while low > 0 && self.address(low - 1) == start {
+            low -= 1;
+        }
+        // `high` is the first index above `addr` (binary search invariant), so its
+        // address is the next strictly higher one: the kernel's forward scan over
+        // aliases ends at the same entry.
+        let end = if high < n {
+            self.address(high)
+        } else {
+            sections.last_end(addr)
+        };
+        Some(Position {
+            index: low,
+            start,
+            size: end.saturating_sub(start),
+            offset: addr - start,
+        })
+    }
+}
