@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+//! `kallsyms build`: the kernel's `scripts/kallsyms`, byte for byte.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use kallsyms::build::{
+    self as kb, KernelVersion, MapItem, Options, ParseError, ParseMode, SymbolList, Warning,
+};
+
+/// Arguments of `kallsyms build`: those of `scripts/kallsyms`, plus the kernel version.
+#[derive(Debug, clap::Args)]
+#[command(infer_long_args = true)]
+pub struct Args {
+    /// Keep symbols outside the text sections (CONFIG_KALLSYMS_ALL).
+    #[arg(long)]
+    all_symbols: bool,
+    /// Store per-cpu symbols as absolute values (6.12 only; x86-64 SMP).
+    #[arg(long)]
+    absolute_percpu: bool,
+    /// Store offsets as place-relative references to _text (7.0 only).
+    #[arg(long)]
+    pc_relative: bool,
+    /// Which kernel's scripts/kallsyms to imitate: 6.12 or 7.0.
+    #[arg(long, default_value = "6.12", value_parser = parse_kernel)]
+    kernel: KernelVersion,
+    /// Read /proc/kallsyms text: skip module symbols (lines with a `\t[module]` column).
+    #[arg(long)]
+    proc_kallsyms: bool,
+    /// The symbol map (`nm -n vmlinux | scripts/mksysmap`, System.map).
+    map: PathBuf,
+}
+
+fn parse_kernel(s: &str) -> Result<KernelVersion, String> {
+    s.parse().map_err(|e: kb::BuildError| e.to_string())
+}
+
+/// The kernel tool's usage text for `kernel`.
+fn usage(kernel: KernelVersion) -> &'static str {
+    match kernel {
+        KernelVersion::V6_12 => {
+            "Usage: kallsyms [--all-symbols] [--absolute-percpu] in.map > out.S\n"
+        }
+        // 01157ddc58dc (6.15) dropped --absolute-percpu from the text; a081b5789255
+        // (7.0) added --pc-relative without touching it.
+        KernelVersion::V7_0 => "Usage: kallsyms [--all-symbols] in.map > out.S\n",
+    }
+}
+
+/// `perror(path)`: the path, a colon, and the system's text without Rust's
+/// "(os error N)".
+fn perror(path: &std::path::Path, e: &std::io::Error) -> String {
+    let text = e.to_string();
+    let text = match text.find(" (os error ") {
+        Some(i) => text.get(..i).unwrap_or(&text).to_string(),
+        None => text,
+    };
+    format!("{}: {}", path.display(), text)
+}
+
+/// Runs the build; exit status 1 with the kernel's message on errors.
+pub fn run(a: &Args) -> ExitCode {
+    let opts = Options {
+        all_symbols: a.all_symbols,
+        absolute_percpu: a.absolute_percpu,
+        pc_relative: a.pc_relative,
+        kernel: a.kernel,
+    };
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    if (opts.kernel == KernelVersion::V6_12 && opts.pc_relative)
+        || (opts.kernel == KernelVersion::V7_0 && opts.absolute_percpu)
+    {
+        let _ = err.write_all(usage(opts.kernel).as_bytes());
+        return ExitCode::FAILURE;
+    }
+    let input = match std::fs::read(&a.map) {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = writeln!(err, "{}", perror(&a.map, &e));
+            return ExitCode::FAILURE;
+        }
+    };
+    let mode = if a.proc_kallsyms {
+        ParseMode::ProcKallsyms
+    } else {
+        ParseMode::Kallsyms
+    };
+    // Read as read_map() does: warnings as they come, then stop at a bad line.
+    let mut syms = SymbolList::with_capacity(input.len() / 40 + 1, input.len() / 2);
+    let mut it = kb::lines(&input, mode);
+    while let Some(item) = it.next() {
+        match item {
+            Ok(MapItem::Symbol(s)) => syms.push(s.addr, s.kind, s.name),
+            Ok(MapItem::TooLong { name }) => {
+                let w = Warning::NameTooLong {
+                    line: it.line(),
+                    name: name.to_vec(),
+                };
+                let _ = w.write_kernel_text(&mut err);
+            }
+            Ok(MapItem::Module(_)) => {}
+            Err(ParseError { .. }) => {
+                let _ = err.write_all(ParseError::KERNEL_TEXT.as_bytes());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let built = match kb::build(&syms, &opts) {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = writeln!(err, "{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for w in built.warnings() {
+        let _ = w.write_kernel_text(&mut err);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match built.write_asm(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(err, "kallsyms: write error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

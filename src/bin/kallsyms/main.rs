@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+//! The `kallsyms` command-line tool.
+//!
+//! `kallsyms build` is a drop-in for the kernel's `scripts/kallsyms`; the kernel
+//! tool's own usage (`kallsyms [--all-symbols] [--absolute-percpu] in.map > out.S`,
+//! without a subcommand) is accepted too.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+mod build;
+
+/// The Linux kernel's compressed symbol table (kallsyms).
+#[derive(Debug, Parser)]
+#[command(name = "kallsyms", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands; each lives in its own module.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write the kallsyms assembly for a symbol map, as the kernel's scripts/kallsyms.
+    Build(build::Args),
+}
+
+/// Whether `arg` names a subcommand (or asks for help or the version).
+fn is_command(arg: &OsString) -> bool {
+    let Some(a) = arg.to_str() else {
+        return false;
+    };
+    if matches!(a, "-h" | "--help" | "-V" | "--version" | "help") {
+        return true;
+    }
+    Cli::command()
+        .get_subcommands()
+        .any(|c| c.get_name() == a || c.get_all_aliases().any(|x| x == a))
+}
+
+/// The arguments, with `build` inserted when the kernel tool's usage is given.
+fn args() -> Vec<OsString> {
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    if let Some(first) = args.get(1) {
+        if !is_command(first) {
+            args.insert(1, OsString::from("build"));
+        }
+    }
+    args
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse_from(args());
+    match cli.command {
+        Command::Build(a) => build::run(&a),
+    }
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+//! The assembly text of `write_src()` (`scripts/kallsyms.c` 6.12, and 7.0 as changed by
+//! a081b5789255), byte for byte.
+
+use std::io;
+use std::vec::Vec;
+
+use super::num;
+use super::{Built, KernelVersion, Offsets};
+
+/// Flush to the writer once this much text is buffered.
+const CHUNK: usize = 1 << 20;
+
+/// The 6.12 prelude: `write_src()` prints it before anything else.
+const PRELUDE_6_12: &[u8] = b"#include <asm/bitsperlong.h>\n\
+#if BITS_PER_LONG == 64\n\
+#define PTR .quad\n\
+#define ALGN .balign 8\n\
+#else\n\
+#define PTR .long\n\
+#define ALGN .balign 4\n\
+#endif\n";
+
+/// A byte buffer handed to `flush` whenever it grows past [`CHUNK`].
+struct Out<'f> {
+    buf: Vec<u8>,
+    flush: &'f mut dyn FnMut(&mut Vec<u8>) -> io::Result<()>,
+}
+
+impl Out<'_> {
+    fn maybe_flush(&mut self) -> io::Result<()> {
+        if self.buf.len() >= CHUNK {
+            (self.flush)(&mut self.buf)?;
+        }
+        Ok(())
+    }
+
+    fn s(&mut self, s: &[u8]) {
+        self.buf.extend_from_slice(s);
+    }
+}
+
+impl Built {
+    /// Writes the assembly `scripts/kallsyms` of [`Options::kernel`](super::Options)
+    /// would print, byte for byte.
+    ///
+    /// # Errors
+    ///
+    /// Only those of `w`.
+    pub fn write_asm<W: io::Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
+        let mut flush = |b: &mut Vec<u8>| {
+            w.write_all(b)?;
+            b.clear();
+            Ok(())
+        };
+        let mut out = Out {
+            buf: Vec::with_capacity(CHUNK + 4096),
+            flush: &mut flush,
+        };
+        self.emit(&mut out)?;
+        let mut rest = core::mem::take(&mut out.buf);
+        (out.flush)(&mut rest)
+    }
+
+    /// The assembly text as bytes (see [`Built::write_asm`]).
+    pub fn asm(&self) -> Vec<u8> {
+        let mut keep = |_: &mut Vec<u8>| Ok(());
+        // About 240 bytes of text per symbol in real tables.
+        let mut out = Out {
+            buf: Vec::with_capacity(self.len() * 256 + 16384),
+            flush: &mut keep,
+        };
+        // Writing into memory cannot fail.
+        let _ = self.emit(&mut out);
+        out.buf
+    }
+
+    fn label(&self, out: &mut Out<'_>, name: &[u8]) {
+        out.s(b".globl ");
+        out.s(name);
+        out.s(match self.options.kernel {
+            KernelVersion::V6_12 => b"\n\tALGN\n",
+            KernelVersion::V7_0 => b"\n\t.balign 4\n",
+        });
+        out.s(name);
+        out.s(b":\n");
+    }
+
+    /// `\t/* <type><name> */\n`.
+    fn comment(&self, out: &mut Out<'_>, i: usize) {
+        out.s(b"\t/* ");
+        if let Some(s) = self.symbols.get(i) {
+            out.buf.push(s.kind);
+            out.s(s.name);
+        }
+        out.s(b" */\n");
+    }
+
+    fn emit(&self, out: &mut Out<'_>) -> io::Result<()> {
+        if self.options.kernel == KernelVersion::V6_12 {
+            out.s(PRELUDE_6_12);
+        }
+        out.s(b"\t.section .rodata, \"a\"\n");
+
+        self.label(out, b"kallsyms_num_syms");
+        out.s(b"\t.long\t");
+        num::dec(&mut out.buf, self.len() as u64 & 0xffff_ffff);
+        out.s(b"\n\n");
+
+        self.label(out, b"kallsyms_names");
+        for i in 0..self.len() {
+            let code = self.compressed(i);
+            let len = code.len();
+            out.s(b"\t.byte ");
+            if len <= 0x7f {
+                num::byte(&mut out.buf, len as u8);
+            } else {
+                num::byte(&mut out.buf, (len & 0x7f) as u8 | 0x80);
+                out.s(b", ");
+                num::byte(&mut out.buf, ((len >> 7) & 0x7f) as u8);
+            }
+            for &c in code {
+                out.s(b", ");
+                num::byte(&mut out.buf, c);
+            }
+            self.comment(out, i);
+            out.maybe_flush()?;
+        }
+        out.s(b"\n");
+
+        self.label(out, b"kallsyms_markers");
+        for m in self.markers() {
+            out.s(b"\t.long\t");
+            // `unsigned int off` in the C code.
+            num::dec(&mut out.buf, m & 0xffff_ffff);
+            out.s(b"\n");
+        }
+        out.s(b"\n");
+
+        self.label(out, b"kallsyms_token_table");
+        for code in 0..=255u8 {
+            out.s(b"\t.asciz\t\"");
+            out.s(self.token(code));
+            out.s(b"\"\n");
+        }
+        out.s(b"\n");
+
+        self.label(out, b"kallsyms_token_index");
+        for off in self.token_offsets() {
+            out.s(b"\t.short\t");
+            // `%d` of an `unsigned int`.
+            num::signed(&mut out.buf, i64::from(off as u32 as i32));
+            out.s(b"\n");
+        }
+        out.s(b"\n");
+        out.maybe_flush()?;
+
+        self.label(out, b"kallsyms_offsets");
+        for i in 0..self.len() {
+            match &self.offsets {
+                Offsets::V612(v) | Offsets::Raw(v) => {
+                    out.s(b"\t.long\t");
+                    num::alt_hex(&mut out.buf, u64::from(v.get(i).copied().unwrap_or(0)));
+                }
+                Offsets::PcRelative(v) => {
+                    out.s(b"\t.long\t_text - . + (");
+                    num::signed(&mut out.buf, i64::from(v.get(i).copied().unwrap_or(0)));
+                    out.s(b")");
+                }
+            }
+            self.comment(out, i);
+            out.maybe_flush()?;
+        }
+        out.s(b"\n");
+
+        if self.options.kernel == KernelVersion::V6_12 {
+            self.label(out, b"kallsyms_relative_base");
+            let (sign, d) = if self.text <= self.relative_base {
+                (b"+", self.relative_base - self.text)
+            } else {
+                (b"-", self.text - self.relative_base)
+            };
+            out.s(b"\tPTR\t_text ");
+            out.s(sign);
+            out.s(b" ");
+            num::alt_hex(&mut out.buf, d);
+            out.s(b"\n\n");
+        }
+
+        self.label(out, b"kallsyms_seqs_of_names");
+        for &seq in &self.seqs {
+            out.s(b"\t.byte ");
+            num::byte(&mut out.buf, (seq >> 16) as u8);
+            out.s(b", ");
+            num::byte(&mut out.buf, (seq >> 8) as u8);
+            out.s(b", ");
+            num::byte(&mut out.buf, seq as u8);
+            self.comment(out, seq as usize);
+            out.maybe_flush()?;
+        }
+        out.s(b"\n");
+        Ok(())
+    }
+
+    /// `kallsyms_markers`: the offset in `kallsyms_names` of every 256th symbol.
+    pub(super) fn markers(&self) -> Vec<u64> {
+        let mut v = Vec::with_capacity(self.len().div_ceil(256));
+        let mut off = 0u64;
+        for i in 0..self.len() {
+            if i & 0xff == 0 {
+                v.push(off);
+            }
+            let len = self.compressed(i).len() as u64;
+            off += len + if len <= 0x7f { 1 } else { 2 };
+        }
+        v
+    }
+
+    /// `kallsyms_token_index`: the offset of each token in `kallsyms_token_table`.
+    pub(super) fn token_offsets(&self) -> Vec<u64> {
+        let mut off = 0u64;
+        (0..=255u8)
+            .map(|c| {
+                let o = off;
+                off += self.token(c).len() as u64 + 1;
+                o
+            })
+            .collect()
+    }
+}

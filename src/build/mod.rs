@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+//! A drop-in for the kernel's `scripts/kallsyms`: reads a symbol map, writes the
+//! kallsyms assembly byte for byte as the kernel tool does, and builds the arrays in
+//! memory ([`OwnedTable`]) in any [`Layout`](crate::Layout) for tests and tools.
+//!
+//! The pipeline is that of `main()` in `scripts/kallsyms.c` (6.12):
+//! `read_map()` ([`parse_map`]), `shrink_table()` and, with `--absolute-percpu`,
+//! `make_percpus_absolute()` ([`filter`]), `sort_symbols()` and
+//! `record_relative_base()` ([`sort`]), `optimize_token_table()` ([`token`]), and
+//! `write_src()` ([`Built::write_asm`]). [`KernelVersion::V7_0`] gives the output of
+//! Linux 7.0, where commit a081b5789255 ("kallsyms: Get rid of kallsyms relative
+//! base") and, before it, 01157ddc58dc (6.15, "kallsyms: Remove
+//! KALLSYMS_ABSOLUTE_PERCPU") changed the address array.
+//!
+//! ```
+//! use kallsyms::build::{build, parse_map, Options, ParseMode};
+//! let map = b"ffffffff81000000 T _text\nffffffff81000000 T _stext\n\
+//!             ffffffff81000010 T do_one\nffffffff81000020 T _etext\n";
+//! let syms = parse_map(map, ParseMode::Kallsyms)?;
+//! let built = build(&syms, &Options::default())?;
+//! assert_eq!(built.len(), 4);
+//! let asm = built.asm();
+//! assert!(asm.starts_with(b"#include <asm/bitsperlong.h>\n"));
+//! let owned = built.owned_table(kallsyms::Layout::V6_15)?;
+//! assert_eq!(owned.raw().num_syms, 4);
+//! # Ok::<(), std::boxed::Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod filter;
+pub mod map;
+mod num;
+pub mod sort;
+pub mod token;
+
+mod emit;
+mod error;
+mod owned;
+
+use std::vec::Vec;
+
+use core::fmt;
+
+pub use error::BuildError;
+pub use map::{
+    lines, parse_map, MapItem, MapLines, MapSymbol, ParseError, ParseMode, SymbolList, Warning,
+};
+pub use owned::OwnedTable;
+pub use token::Slot;
+
+use crate::{SeqsKey, KSYM_NAME_LEN};
+
+/// Which kernel's `scripts/kallsyms` to imitate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum KernelVersion {
+    /// Linux 6.12 (the layout since 6.4 and 6.11: `kallsyms_num_syms`, `names`,
+    /// `markers`, `token_table`, `token_index`, `offsets`, `relative_base`,
+    /// `seqs_of_names`; `--absolute-percpu` exists).
+    #[default]
+    V6_12,
+    /// Linux 7.0: no `#include` prelude, `.balign 4` everywhere, no
+    /// `kallsyms_relative_base`, `--pc-relative` instead of `--absolute-percpu`.
+    V7_0,
+}
+
+impl fmt::Display for KernelVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KernelVersion::V6_12 => "6.12",
+            KernelVersion::V7_0 => "7.0",
+        })
+    }
+}
+
+impl core::str::FromStr for KernelVersion {
+    type Err = BuildError;
+
+    /// Accepts `6.12` and `7.0` (also `7`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "6.12" => Ok(KernelVersion::V6_12),
+            "7.0" | "7" => Ok(KernelVersion::V7_0),
+            _ => Err(BuildError::UnknownKernel),
+        }
+    }
+}
+
+/// The kernel tool's command-line flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Options {
+    /// `--all-symbols` (`CONFIG_KALLSYMS_ALL`): keep symbols outside the text ranges.
+    pub all_symbols: bool,
+    /// `--absolute-percpu` (6.12 only; x86-64 SMP): per-cpu symbols become type `A`
+    /// and are stored as absolute values.
+    pub absolute_percpu: bool,
+    /// `--pc-relative` (7.0 only; 64-bit or relocatable kernels): offsets are
+    /// place-relative references to `_text`.
+    pub pc_relative: bool,
+    /// Which kernel's tool to imitate.
+    pub kernel: KernelVersion,
+}
+
+/// The address array as the tool writes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Offsets {
+    /// 6.12: the value printed with `%#x` after the `(int)` cast.
+    V612(Vec<u32>),
+    /// 7.0 `--pc-relative`: `addr - _text`.
+    PcRelative(Vec<i32>),
+    /// 7.0 without it: `(unsigned int)addr`.
+    Raw(Vec<u32>),
+}
+
+/// The result of a build: the kept symbols in address order, the compressed names,
+/// the token table and the name index, ready to be written as assembly or laid out as
+/// arrays.
+#[derive(Clone, Debug)]
+pub struct Built {
+    options: Options,
+    symbols: SymbolList,
+    absolute: Vec<bool>,
+    text: u64,
+    relative_base: u64,
+    names: token::Packed,
+    slots: [Slot; 256],
+    tokens: Vec<Vec<u8>>,
+    offsets: Offsets,
+    seqs: Vec<u32>,
+    warnings: Vec<Warning>,
+}
+
+/// Builds the table from `symbols` (in input order) as `scripts/kallsyms` does.
+///
+/// # Errors
+///
+/// An option the chosen kernel's tool does not know, or one of the tool's fatal
+/// errors (address out of range, impossible name lengths), with the kernel's text.
+pub fn build(symbols: &SymbolList, options: &Options) -> Result<Built, BuildError> {
+    match options.kernel {
+        KernelVersion::V6_12 if options.pc_relative => {
+            return Err(BuildError::UnsupportedOption {
+                option: "--pc-relative",
+                kernel: options.kernel,
+            })
+        }
+        KernelVersion::V7_0 if options.absolute_percpu => {
+            return Err(BuildError::UnsupportedOption {
+                option: "--absolute-percpu",
+                kernel: options.kernel,
+            })
+        }
+        _ => {}
+    }
+    let percpu = options.absolute_percpu && options.kernel == KernelVersion::V6_12;
+    let mut warnings: Vec<Warning> = symbols.warnings().to_vec();
+
+    // read_symbol(): the length check, `_text`, ignored symbols, range markers.
+    let mut text = 0u64;
+    let mut ranges = filter::Ranges::default();
+    let mut read: Vec<MapSymbol<'_>> = Vec::with_capacity(symbols.len());
+    for s in symbols.iter() {
+        if s.name.len() >= KSYM_NAME_LEN {
+            warnings.push(Warning::NameTooLong {
+                line: 0,
+                name: s.name.to_vec(),
+            });
+            continue;
+        }
+        if s.name == b"_text" {
+            text = s.addr;
+        }
+        if filter::is_ignored(s.name, s.kind) {
+            continue;
+        }
+        ranges.record(s.name, s.addr);
+        read.push(s);
+    }
+
+    // shrink_table(), then make_percpus_absolute().
+    read.retain(|s| ranges.symbol_valid(s.name, s.addr, options.all_symbols));
+    let absolute_in: Vec<bool> = read
+        .iter()
+        .map(|s| percpu && ranges.percpu.contains(s.addr))
+        .collect();
+    let kind = |i: usize, s: &MapSymbol<'_>| {
+        if absolute_in.get(i).copied().unwrap_or(false) {
+            b'A'
+        } else {
+            s.kind
+        }
+    };
+
+    // sort_symbols().
+    let mut keys: Vec<(u64, u64)> = read
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.addr, sort::tie_key(kind(i, s), s.name, i as u32)))
+        .collect();
+    let order = sort::address_order(&mut keys);
+
+    let bytes: usize = read.iter().map(|s| s.name.len()).sum();
+    let mut kept = SymbolList::with_capacity(read.len(), bytes);
+    let mut absolute = Vec::with_capacity(read.len());
+    let mut names = token::Packed::with_capacity(read.len(), bytes + read.len());
+    for &i in &order {
+        let i = i as usize;
+        let Some(s) = read.get(i) else { continue };
+        let k = kind(i, s);
+        kept.push(s.addr, k, s.name);
+        absolute.push(absolute_in.get(i).copied().unwrap_or(false));
+        names.push(k, s.name);
+    }
+    drop(read);
+
+    // record_relative_base(): the first non-absolute symbol (6.12).
+    let relative_base = kept
+        .iter()
+        .zip(&absolute)
+        .find(|(_, &a)| !a)
+        .map_or(0, |(s, _)| s.addr);
+
+    let offsets = offsets(&kept, &absolute, options, percpu, text, relative_base)?;
+
+    let (slots, seqs) = std::thread::scope(|scope| {
+        let seqs = scope.spawn(|| {
+            sort::name_order(
+                kept.len(),
+                |i| kept.get(i).map(|s| s.name).unwrap_or_default(),
+                |i| kept.get(i).map_or(0, |s| s.addr),
+                SeqsKey::FullName,
+            )
+        });
+        let slots = token::optimize(&mut names);
+        (slots, seqs.join())
+    });
+    let seqs = match seqs {
+        Ok(s) => s,
+        Err(e) => std::panic::resume_unwind(e),
+    };
+
+    // write_src(): the checks on compressed lengths.
+    for &len in &names.len {
+        if len == 0 {
+            return Err(BuildError::ZeroLength);
+        }
+        if len > 0x3fff {
+            return Err(BuildError::HugeLength);
+        }
+    }
+
+    let tokens = token::expand_all(&slots);
+    Ok(Built {
+        options: *options,
+        symbols: kept,
+        absolute,
+        text,
+        relative_base,
+        names,
+        slots,
+        tokens,
+        offsets,
+        seqs,
+        warnings,
+    })
+}
+
+/// The `kallsyms_offsets` loop of `write_src()`, with its range checks.
+fn offsets(
+    kept: &SymbolList,
+    absolute: &[bool],
+    options: &Options,
+    percpu: bool,
+    text: u64,
+    base: u64,
+) -> Result<Offsets, BuildError> {
+    match options.kernel {
+        KernelVersion::V6_12 => {
+            let mut v = Vec::with_capacity(kept.len());
+            for (s, &abs) in kept.iter().zip(absolute) {
+                // The C code computes in `long long` from unsigned operands.
+                let (offset, overflow) = if !percpu {
+                    let o = s.addr.wrapping_sub(base) as i64;
+                    (o, o < 0 || o > i64::from(u32::MAX))
+                } else if abs {
+                    let o = s.addr as i64;
+                    (o, o < 0 || o > i64::from(i32::MAX))
+                } else {
+                    let o = base.wrapping_sub(s.addr).wrapping_sub(1) as i64;
+                    (o, o < i64::from(i32::MIN) || o >= 0)
+                };
+                if overflow {
+                    return Err(BuildError::OutOfRange {
+                        absolute: abs,
+                        addr: s.addr,
+                    });
+                }
+                v.push(offset as u32);
+            }
+            Ok(Offsets::V612(v))
+        }
+        KernelVersion::V7_0 if options.pc_relative => {
+            let mut v = Vec::with_capacity(kept.len());
+            for s in kept.iter() {
+                let o = s.addr.wrapping_sub(text) as i64;
+                let o = i32::try_from(o)
+                    .map_err(|_| BuildError::RelativeOutOfRange { addr: s.addr })?;
+                v.push(o);
+            }
+            Ok(Offsets::PcRelative(v))
+        }
+        KernelVersion::V7_0 => Ok(Offsets::Raw(kept.iter().map(|s| s.addr as u32).collect())),
+    }
+}
+
+impl Built {
+    /// The options the table was built with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Number of symbols in the table (`kallsyms_num_syms`).
+    pub fn len(&self) -> usize {
+        self.symbols.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.symbols.is_empty()
+    }
+
+    /// The kept symbols in address order, with their final type (`A` for per-cpu
+    /// symbols under `--absolute-percpu`).
+    pub fn symbols(&self) -> &SymbolList {
+        &self.symbols
+    }
+
+    /// Whether symbol `i` (address order) was made absolute by `--absolute-percpu`.
+    pub fn is_absolute(&self, i: usize) -> bool {
+        self.absolute.get(i).copied().unwrap_or(false)
+    }
+
+    /// The address of `_text` (0 when the map has none).
+    pub fn text(&self) -> u64 {
+        self.text
+    }
+
+    /// `relative_base` as 6.12 computes it: the address of the first symbol that is
+    /// not absolute (0 if none).
+    pub fn relative_base(&self) -> u64 {
+        self.relative_base
+    }
+
+    /// The compressed form of symbol `i` (token codes, type included).
+    pub fn compressed(&self, i: usize) -> &[u8] {
+        self.names.get(i)
+    }
+
+    /// What each of the 256 codes stands for.
+    pub fn slots(&self) -> &[Slot; 256] {
+        &self.slots
+    }
+
+    /// The text of token `code`, fully expanded (empty for unused codes).
+    pub fn token(&self, code: u8) -> &[u8] {
+        self.tokens
+            .get(usize::from(code))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// `kallsyms_seqs_of_names`: address-order indices sorted by full name, then
+    /// address, then index.
+    pub fn seqs_of_names(&self) -> &[u32] {
+        &self.seqs
+    }
+
+    /// Warnings (names too long for kallsyms), in input order.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// The symbols in name order under `key` (see [`SeqsKey`]).
+    pub fn name_order(&self, key: SeqsKey) -> Vec<u32> {
+        if key == SeqsKey::FullName {
+            return self.seqs.clone();
+        }
+        let s = &self.symbols;
+        sort::name_order(
+            s.len(),
+            |i| s.get(i).map(|x| x.name).unwrap_or_default(),
+            |i| s.get(i).map_or(0, |x| x.addr),
+            key,
+        )
+    }
+}

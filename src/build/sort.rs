@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+//! The two orders of a table: by address (`compare_symbols()`) and by name
+//! (`compare_names()`), both of `scripts/kallsyms.c` (6.12).
+//!
+//! Both comparators end in a unique index, so they are total orders and any sort
+//! algorithm gives the one result `qsort()` gives.
+
+use std::vec::Vec;
+
+use crate::SeqsKey;
+
+/// `may_be_linker_script_provide_symbol()` (`scripts/kallsyms.c`, 6.12): names of at
+/// least 8 bytes that start with `__` and then `start_`, `stop_` or `end_`, or end
+/// with `_start` or `_end`. (`len` there is `se->len - 1`, which at sort time is
+/// `strlen(name)`.)
+pub fn may_be_linker_provided(name: &[u8]) -> bool {
+    if name.len() < 8 {
+        return false;
+    }
+    let Some(rest) = name.strip_prefix(b"__") else {
+        return false;
+    };
+    rest.starts_with(b"start_")
+        || rest.starts_with(b"stop_")
+        || rest.starts_with(b"end_")
+        || name.ends_with(b"_start")
+        || name.ends_with(b"_end")
+}
+
+/// The tie-break part of the address order key: weak (`w`/`W`) after non-weak, then
+/// linker-provided after not, then fewer leading underscores (`strspn(name, "_")`)
+/// first, then the input index `seq`. Packed so that plain integer order is
+/// `compare_symbols()` order for equal addresses.
+pub fn tie_key(kind: u8, name: &[u8], seq: u32) -> u64 {
+    let weak = u64::from(kind == b'w' || kind == b'W');
+    let provided = u64::from(may_be_linker_provided(name));
+    // Names are shorter than KSYM_NAME_LEN, so the count fits in 30 bits.
+    let underscores = name.iter().take_while(|&&b| b == b'_').count() as u64 & 0x3fff_ffff;
+    (weak << 63) | (provided << 62) | (underscores << 32) | u64::from(seq)
+}
+
+/// Sorts `keys` (address, [`tie_key`]) as `sort_symbols()` does and returns the
+/// input positions in address order.
+pub fn address_order(keys: &mut [(u64, u64)]) -> Vec<u32> {
+    keys.sort_unstable();
+    keys.iter().map(|&(_, t)| t as u32).collect()
+}
+
+/// The name key of a seqs order: the whole name, or the name cut as the 6.2 - 6.10
+/// `--lto-clang` `cleanup_symbol_name()` cut it (see [`SeqsKey`]).
+pub fn seqs_key(name: &[u8], key: SeqsKey) -> &[u8] {
+    let cut = match key {
+        SeqsKey::FullName => None,
+        SeqsKey::CutAtFirstDot => memchr::memchr(b'.', name),
+        SeqsKey::CutAtLlvm => memchr::memmem::find(name, b".llvm."),
+    };
+    match cut {
+        Some(n) => name.get(..n).unwrap_or_default(),
+        None => name,
+    }
+}
+
+/// `sort_symbols_by_name()` / `compare_names()`: the address-order indices `0..n`
+/// sorted by `strcmp()` of the name key, then address, then index. `name(i)` and
+/// `addr(i)` describe symbol `i` in address order.
+pub fn name_order<'a>(
+    n: usize,
+    name: impl Fn(usize) -> &'a [u8],
+    addr: impl Fn(usize) -> u64,
+    key: SeqsKey,
+) -> Vec<u32> {
+    // A big-endian 8-byte prefix (zero-padded; names hold no NUL) decides most
+    // comparisons without touching the names.
+    let mut v: Vec<(u64, u32)> = (0..n)
+        .map(|i| {
+            let k = seqs_key(name(i), key);
+            let mut p = [0u8; 8];
+            for (d, s) in p.iter_mut().zip(k) {
+                *d = *s;
+            }
+            (u64::from_be_bytes(p), i as u32)
+        })
+        .collect();
+    v.sort_unstable_by(|&(pa, a), &(pb, b)| {
+        pa.cmp(&pb).then_with(|| {
+            let (a, b) = (a as usize, b as usize);
+            let ka = seqs_key(name(a), key);
+            let kb = seqs_key(name(b), key);
+            ka.get(8..)
+                .unwrap_or_default()
+                .cmp(kb.get(8..).unwrap_or_default())
+                .then_with(|| addr(a).cmp(&addr(b)))
+                .then_with(|| a.cmp(&b))
+        })
+    });
+    v.into_iter().map(|(_, i)| i).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provided() {
+        assert!(may_be_linker_provided(b"__start_foo"));
+        assert!(may_be_linker_provided(b"__stop_foo"));
+        assert!(may_be_linker_provided(b"__end_foo"));
+        assert!(may_be_linker_provided(b"__bss_start"));
+        assert!(may_be_linker_provided(b"__bss_end"));
+        assert!(may_be_linker_provided(b"__start_"));
+        assert!(may_be_linker_provided(b"__start_x"));
+        assert!(!may_be_linker_provided(b"_bss_start"));
+        assert!(!may_be_linker_provided(b"__x_end"));
+        assert!(may_be_linker_provided(b"__xx_end"));
+    }
+
+    #[test]
+    fn ties() {
+        assert!(tie_key(b'T', b"a", 5) < tie_key(b'W', b"a", 0));
+        assert!(tie_key(b'T', b"a", 5) < tie_key(b'T', b"__bss_end", 0));
+        assert!(tie_key(b'T', b"_a", 5) < tie_key(b'T', b"__a", 0));
+        assert!(tie_key(b'T', b"a", 1) < tie_key(b'T', b"b", 2));
+    }
+
+    #[test]
+    fn keys() {
+        let n = b"foo.llvm.123.cold";
+        assert_eq!(seqs_key(n, SeqsKey::FullName), n);
+        assert_eq!(seqs_key(n, SeqsKey::CutAtFirstDot), b"foo");
+        assert_eq!(seqs_key(b"a.b.llvm.1", SeqsKey::CutAtLlvm), b"a.b");
+    }
+
+    #[test]
+    fn names() {
+        let names: [&[u8]; 5] = [b"b", b"a", b"abcdefghij2", b"abcdefghij1", b"a"];
+        let addrs = [1u64, 9, 0, 0, 3];
+        let o = name_order(5, |i| names[i], |i| addrs[i], SeqsKey::FullName);
+        assert_eq!(o, [4, 1, 3, 2, 0]);
+    }
+}
