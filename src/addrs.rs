@@ -34,21 +34,6 @@ pub struct Sections {
 }
 
 impl Sections {
-    /// Bounds that accept every address and end the last symbol at `end`: for tables
-    /// read from a map or an image where the kernel's sections are unknown.
-    pub const fn everything(end: u64) -> Sections {
-        Sections {
-            stext: 0,
-            etext: end,
-            sinittext: 0,
-            einittext: 0,
-            init_begin: 0,
-            init_end: 0,
-            end,
-            kallsyms_all: true,
-        }
-    }
-
     /// `is_kernel_inittext()`: `[_sinittext, _einittext)`.
     pub const fn is_inittext(&self, addr: u64) -> bool {
         addr >= self.sinittext && addr < self.einittext
@@ -105,12 +90,14 @@ impl<'a> Table<'a> {
 
     /// The last symbol at or below `addr`, stepped back to the first alias at its
     /// address, with size and offset (`kernel/kallsyms.c` 6.12 `get_symbol_pos()`).
+    /// The end of the last symbol comes from [`Table::with_sections`] (size 0 without). This does not
+    /// check [`Sections::is_ksym_addr`]; [`Table::lookup_address`] does.
     ///
     /// Differs from the kernel where the kernel relies on its callers: an address
     /// below the first symbol gives `None` (the kernel would report symbol 0 with a
     /// wrapped offset, but its callers first check `is_ksym_addr()`), and a size
     /// that would be negative (a section end below the symbol) is 0.
-    pub fn position(&self, addr: u64, sections: &Sections) -> Option<Position> {
+    pub fn position(&self, addr: u64) -> Option<Position> {
         let n = self.raw.num_syms;
         if n == 0 || addr < self.address(0) {
             return None;
@@ -138,7 +125,8 @@ impl<'a> Table<'a> {
         let end = if high < n {
             self.address(high)
         } else {
-            sections.last_end(addr)
+            // Without section bounds the end of the last symbol is unknown: size 0.
+            self.sections.map_or(start, |s| s.last_end(addr))
         };
         Some(Position {
             index: low,

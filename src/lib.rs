@@ -20,16 +20,20 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod addrs;
 pub mod error;
 pub mod layout;
+pub mod lookup;
+pub mod matching;
+mod names;
 pub mod table;
-pub mod names;
-pub mod addrs;
 
 #[cfg(feature = "std")]
 pub mod build;
 
+pub use addrs::{Position, Sections};
 pub use error::{Array, FormatError, FormatErrorKind, LookupError};
 pub use layout::{AddressEncoding, Endian, Layout, SeqsFormat, SeqsKey};
+pub use lookup::{Found, Iter, Matches, Symbol, Sympos};
+pub use matching::{base_name, classify_suffix, Match, MatchKind};
 pub use table::{Checks, RawTable, Table, KSYM_NAME_LEN, MAX_SYMS};
-pub use addrs::{Position, Sections};

@@ -10,8 +10,8 @@
 
 use core::cmp::Ordering;
 
-use crate::table::{cut_key, Table, KSYM_NAME_LEN};
 use crate::layout::SeqsKey;
+use crate::table::{cut_key, Table, KSYM_NAME_LEN};
 
 /// What a stored name is, compared with a query as a prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +53,11 @@ impl<'a> Table<'a> {
     }
 
     /// The name of symbol `index` (address order), expanded into `buf`.
-    pub(crate) fn name_by_index<'b>(&self, index: u32, buf: &'b mut [u8; KSYM_NAME_LEN]) -> &'b [u8] {
+    pub(crate) fn name_by_index<'b>(
+        &self,
+        index: u32,
+        buf: &'b mut [u8; KSYM_NAME_LEN],
+    ) -> &'b [u8] {
         let off = self.offset_of(index);
         let n = self.expand(off, buf);
         buf.get(..n).unwrap_or(&[])

@@ -12,6 +12,7 @@
 //! The kernel trusts its arrays instead, because the build wrote them; a reader that
 //! also serves kernel images, dumps and fuzzers cannot.
 
+use crate::addrs::Sections;
 use crate::error::{Array, FormatError, FormatErrorKind};
 use crate::layout::{AddressEncoding, Endian, Layout, SeqsFormat, SeqsKey};
 
@@ -106,6 +107,7 @@ pub struct Table<'a> {
     pub(crate) tokens: [Token; 256],
     pub(crate) names_len: u32,
     pub(crate) max_name_len: u32,
+    pub(crate) sections: Option<Sections>,
 }
 
 /// Reads a `u16` at entry `i` of `bytes`.
@@ -228,6 +230,7 @@ impl<'a> Table<'a> {
             tokens,
             names_len: 0,
             max_name_len: 0,
+            sections: None,
         };
         t.check_names()?;
         t.check_addresses()?;
@@ -350,8 +353,8 @@ impl<'a> Table<'a> {
         let mut prev: u64 = 0;
         for i in 0..self.raw.num_syms {
             let a = self.decode_address(i).ok_or_else(|| {
-                let short = self.raw.offsets.len() / self.layout.address_entry_bytes()
-                    <= i as usize;
+                let short =
+                    self.raw.offsets.len() / self.layout.address_entry_bytes() <= i as usize;
                 FormatError::new(
                     Array::Offsets,
                     i,
@@ -483,7 +486,10 @@ impl<'a> Table<'a> {
             }
             AddressEncoding::PlaceRelative => {
                 let v = read_u32(off, i, e)? as i32;
-                let place = self.raw.offsets_addr.checked_add((i as u64).checked_mul(4)?)?;
+                let place = self
+                    .raw
+                    .offsets_addr
+                    .checked_add((i as u64).checked_mul(4)?)?;
                 place.checked_add_signed(i64::from(v))?
             }
             AddressEncoding::Raw32 => u64::from(read_u32(off, i, e)?),
@@ -492,6 +498,19 @@ impl<'a> Table<'a> {
             return None;
         }
         Some(a)
+    }
+
+    /// Sets the kernel section bounds used by address lookups (`is_ksym_addr()` and
+    /// the end of the last symbol of a section). Without this, every address at or
+    /// above the first symbol belongs to the table and the last symbol has size 0.
+    pub fn with_sections(mut self, sections: Sections) -> Self {
+        self.sections = Some(sections);
+        self
+    }
+
+    /// The section bounds used by address lookups, if the caller gave them.
+    pub fn sections(&self) -> Option<&Sections> {
+        self.sections.as_ref()
     }
 
     /// The arrays this table was built from.
@@ -550,7 +569,11 @@ impl<'a> Table<'a> {
     /// The bytes of token `code`.
     #[inline]
     pub(crate) fn token(&self, code: u8) -> &'a [u8] {
-        let t = self.tokens.get(usize::from(code)).copied().unwrap_or_default();
+        let t = self
+            .tokens
+            .get(usize::from(code))
+            .copied()
+            .unwrap_or_default();
         self.raw
             .token_table
             .get(t.start as usize..(t.start as usize).wrapping_add(t.len as usize))
@@ -561,12 +584,7 @@ impl<'a> Table<'a> {
     /// `get_symbol_offset()`: the nearest marker, then up to 255 records skipped).
     pub(crate) fn offset_of(&self, index: u32) -> u32 {
         let e = self.layout.endian;
-        let mut off = read_u32(
-            self.raw.markers,
-            (index / MARKER_STRIDE) as usize,
-            e,
-        )
-        .unwrap_or(0);
+        let mut off = read_u32(self.raw.markers, (index / MARKER_STRIDE) as usize, e).unwrap_or(0);
         for _ in 0..index % MARKER_STRIDE {
             off = self.record(off).next();
         }

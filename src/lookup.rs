@@ -1,0 +1,635 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+//! Lookups: symbols, iteration, name to symbols (exact and suffix-aware, with
+//! sympos), resolution, reverse sympos, and address to symbol.
+//!
+//! Name lookups use `kallsyms_seqs_of_names`, the name index: positions sorted by
+//! (key, address, index), where the key is the full name or, on Clang LTO tables of
+//! 6.2 - 6.10, a cut name ([`SeqsKey`]). The exact matches of a name form one range of
+//! it; so do all names that begin with `name.` (sorted by full name, `.` sorts every
+//! such name between `name` and `name` followed by any byte above `.`). Both ranges
+//! are found by binary search: O(log n) probes, then O(matches).
+
+use core::cmp::Ordering;
+use core::ops::ControlFlow;
+
+use crate::error::LookupError;
+use crate::layout::{SeqsFormat, SeqsKey};
+use crate::matching::{base_name, classify_suffix, Match, MatchKind};
+use crate::table::{cut_key, Table, KSYM_NAME_LEN};
+
+/// One symbol of a table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Symbol {
+    /// Index in address order (the kernel's `pos`).
+    pub index: u32,
+    /// Address.
+    pub address: u64,
+    /// The nm type letter (`T`, `t`, `D`, ...).
+    pub type_letter: u8,
+    /// Offset of the name record in `kallsyms_names`.
+    pub name_offset: u32,
+}
+
+/// A symbol that matched a name query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Found {
+    /// The symbol.
+    pub symbol: Symbol,
+    /// How its name relates to the query.
+    pub kind: MatchKind,
+    /// Its position among all matches of the query in address order, from 1: the
+    /// livepatch `sympos` that selects it (0 also selects it when it is the only
+    /// match).
+    pub sympos: u32,
+    /// Its size (next higher symbol address minus its own; see [`Table::position`]).
+    pub size: u64,
+}
+
+/// The (name, sympos) pair that selects a symbol, and how many share the name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Sympos {
+    /// Length of the query name: a prefix of the symbol's own name (the whole name
+    /// for exact matching, the name without its suffixes otherwise).
+    pub name_len: u32,
+    /// Position among the matches of that query, in address order, from 1.
+    pub position: u32,
+    /// How many symbols match the query.
+    pub count: u32,
+    /// How the symbol matches the query.
+    pub kind: MatchKind,
+}
+
+impl Sympos {
+    /// The value to write in a livepatch (`klp_func.old_sympos` or `.klp.sym.`
+    /// names): 0 for a unique name, else the position
+    /// (`Documentation/livepatch/module-elf-format.rst`: "The symbol position of a
+    /// unique symbol is 0").
+    pub const fn livepatch(&self) -> u32 {
+        if self.count == 1 {
+            0
+        } else {
+            self.position
+        }
+    }
+}
+
+/// The result of probing a stored key against a query as a prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Probe {
+    /// The key sorts before the query and everything that starts with it.
+    Less,
+    /// The key equals the query.
+    Equal,
+    /// The key starts with the query and continues with this byte.
+    Longer(u8),
+    /// The key sorts after everything that starts with the query.
+    Greater,
+}
+
+/// Probes `key` against `q`.
+fn probe_slice(key: &[u8], q: &[u8]) -> Probe {
+    let n = key.len().min(q.len());
+    match key.get(..n).cmp(&q.get(..n)) {
+        Ordering::Less => Probe::Less,
+        Ordering::Greater => Probe::Greater,
+        Ordering::Equal => match key.get(q.len()) {
+            Some(&b) => Probe::Longer(b),
+            None if key.len() == q.len() => Probe::Equal,
+            None => Probe::Less,
+        },
+    }
+}
+
+/// The ranges of the name index that can hold matches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Ranges {
+    /// Keys equal to the search key.
+    exact: (u32, u32),
+    /// Keys that start with the search key and `.`.
+    dotted: (u32, u32),
+}
+
+/// How many candidates one pass of [`Matches`] sorts at once.
+const PASS: usize = 32;
+
+/// The strategy of a [`Matches`] iterator.
+#[derive(Clone, Debug)]
+enum Plan {
+    /// Name positions `[j, end)` are all exact matches in address order.
+    Direct { j: u32, end: u32 },
+    /// No name index: scan symbol indexes from `i` in address order.
+    Scan { i: u32, off: u32 },
+    /// Candidates in two ranges, filtered and put in address order in passes of
+    /// [`PASS`].
+    Passes {
+        ranges: Ranges,
+        buf: [(u32, MatchKind); PASS],
+        len: usize,
+        pos: usize,
+        /// Symbols at or below this index were emitted already.
+        last: Option<u32>,
+        done: bool,
+    },
+}
+
+/// Every symbol matching a name, in address order, with its sympos: see
+/// [`Table::matches`].
+#[derive(Clone, Debug)]
+pub struct Matches<'t, 'a> {
+    table: &'t Table<'a>,
+    query: &'t [u8],
+    opts: Match,
+    plan: Plan,
+    emitted: u32,
+}
+
+impl<'a> Table<'a> {
+    /// Symbol `index` (address order).
+    pub fn symbol(&self, index: u32) -> Option<Symbol> {
+        if index >= self.raw.num_syms {
+            return None;
+        }
+        Some(self.symbol_at(index, self.offset_of(index)))
+    }
+
+    /// Symbol `index` whose record is at `off`.
+    fn symbol_at(&self, index: u32, off: u32) -> Symbol {
+        Symbol {
+            index,
+            address: self.address(index),
+            type_letter: self.type_at(off),
+            name_offset: off,
+        }
+    }
+
+    /// The name of `sym`, expanded into `buf` (cut to its length; a
+    /// `KSYM_NAME_LEN` buffer always holds a whole name).
+    pub fn name<'b>(&self, sym: &Symbol, buf: &'b mut [u8]) -> &'b [u8] {
+        let n = self.expand(sym.name_offset, buf);
+        buf.get(..n).unwrap_or(&[])
+    }
+
+    /// Compares the name of `sym` with `name` without expanding it.
+    pub fn name_cmp(&self, sym: &Symbol, name: &[u8]) -> Ordering {
+        self.cmp_name(sym.name_offset, name)
+    }
+
+    /// Every symbol in address order, streaming through the names once.
+    pub fn iter(&self) -> Iter<'_, 'a> {
+        Iter {
+            table: self,
+            index: 0,
+            off: 0,
+        }
+    }
+
+    /// Calls `f(name, address)` for every symbol in address order until it breaks,
+    /// and returns the break value (`kernel/kallsyms.c` 6.12
+    /// `kallsyms_on_each_symbol()`, which stops on a non-zero return).
+    pub fn on_each_symbol<R>(&self, mut f: impl FnMut(&[u8], u64) -> ControlFlow<R>) -> Option<R> {
+        let mut buf = [0u8; KSYM_NAME_LEN];
+        for sym in self.iter() {
+            let name = self.name(&sym, &mut buf);
+            if let ControlFlow::Break(r) = f(name, sym.address) {
+                return Some(r);
+            }
+        }
+        None
+    }
+
+    /// The size of symbol `index`: the next higher address minus its own, or the
+    /// section end for the last one (see [`Table::position`]).
+    pub fn size_of(&self, index: u32) -> u64 {
+        let start = self.address(index);
+        self.position(start)
+            .filter(|p| p.start == start)
+            .map_or(0, |p| p.size)
+    }
+
+    /// Probes the search key of symbol `index` against `q`.
+    fn probe(&self, index: u32, q: &[u8]) -> Probe {
+        if self.layout.seqs_key == SeqsKey::FullName {
+            return self.probe_stored(self.offset_of(index), q);
+        }
+        let mut buf = [0u8; KSYM_NAME_LEN];
+        let name = self.name_by_index(index, &mut buf);
+        probe_slice(cut_key(name, self.layout.seqs_key), q)
+    }
+
+    /// Probes the full stored name at `off` against `q`, token by token.
+    fn probe_stored(&self, off: u32, q: &[u8]) -> Probe {
+        let rec = self.record(off);
+        let mut rest = q;
+        let mut first = true;
+        for &c in self.codes(rec) {
+            let mut tok = self.token(c);
+            if first {
+                tok = tok.get(1..).unwrap_or(&[]);
+                first = false;
+            }
+            if tok.is_empty() {
+                continue;
+            }
+            let n = tok.len().min(rest.len());
+            match tok.get(..n).cmp(&rest.get(..n)) {
+                Ordering::Less => return Probe::Less,
+                Ordering::Greater => return Probe::Greater,
+                Ordering::Equal => {}
+            }
+            if n < tok.len() {
+                return tok.get(n).map_or(Probe::Greater, |&b| Probe::Longer(b));
+            }
+            rest = rest.get(n..).unwrap_or(&[]);
+        }
+        if rest.is_empty() {
+            Probe::Equal
+        } else {
+            Probe::Less
+        }
+    }
+
+    /// The first name position in `[lo, hi)` whose probe satisfies `past` (a
+    /// predicate monotone over the name index).
+    fn partition(&self, mut lo: u32, mut hi: u32, q: &[u8], past: impl Fn(Probe) -> bool) -> u32 {
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if past(self.probe(self.seq(mid), q)) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        lo
+    }
+
+    /// The name-index ranges for search key `key`: keys equal to it, and (when
+    /// `dotted`) keys that start with `key.`.
+    fn ranges(&self, key: &[u8], dotted: bool) -> Ranges {
+        let n = self.raw.num_syms;
+        let lo = self.partition(0, n, key, |p| p != Probe::Less);
+        let hi = self.partition(lo, n, key, |p| {
+            matches!(p, Probe::Longer(_) | Probe::Greater)
+        });
+        let dotted = if dotted {
+            let lo2 = self.partition(hi, n, key, |p| match p {
+                Probe::Longer(b) => b >= b'.',
+                p => p == Probe::Greater,
+            });
+            let hi2 = self.partition(lo2, n, key, |p| match p {
+                Probe::Longer(b) => b > b'.',
+                p => p == Probe::Greater,
+            });
+            (lo2, hi2)
+        } else {
+            (hi, hi)
+        };
+        Ranges {
+            exact: (lo, hi),
+            dotted,
+        }
+    }
+
+    /// How symbol `index` (whose record is at `off`) matches `q` under `opts`.
+    fn classify(&self, off: u32, q: &[u8], opts: Match) -> Option<MatchKind> {
+        match self.probe_stored(off, q) {
+            Probe::Equal => Some(MatchKind::Exact),
+            Probe::Longer(b'.') if !opts.is_empty() => {
+                let mut buf = [0u8; KSYM_NAME_LEN];
+                let n = self.expand(off, &mut buf);
+                let suffix = buf.get(q.len()..n)?;
+                classify_suffix(suffix, opts)
+            }
+            _ => None,
+        }
+    }
+
+    /// Every symbol that matches `name` under `opts`, in address order, each with
+    /// its match kind, sympos and size. An empty name matches nothing.
+    ///
+    /// With exact matching on a table sorted by full name, this walks one range of
+    /// the name index (`kernel/kallsyms.c` 6.12 `kallsyms_on_each_match_symbol()`);
+    /// suffix-aware matching adds the range of names that begin with `name.`; a
+    /// table without a name index (6.1.0 - 6.1.41) is scanned in address order.
+    ///
+    /// ```
+    /// # use kallsyms::Match;
+    /// # fn demo(table: &kallsyms::Table<'_>) {
+    /// for found in table.matches(b"c_start", Match::LLVM) {
+    ///     let _ = (found.symbol.address, found.kind, found.sympos);
+    /// }
+    /// # }
+    /// ```
+    pub fn matches<'t>(&'t self, name: &'t [u8], opts: Match) -> Matches<'t, 'a> {
+        let plan = if name.is_empty() || name.len() >= KSYM_NAME_LEN {
+            Plan::Direct { j: 0, end: 0 }
+        } else if self.layout.seqs == SeqsFormat::None {
+            Plan::Scan { i: 0, off: 0 }
+        } else {
+            let key = cut_key(name, self.layout.seqs_key);
+            let full = self.layout.seqs_key == SeqsKey::FullName;
+            let r = self.ranges(key, !opts.is_empty());
+            if full && opts.is_empty() {
+                Plan::Direct {
+                    j: r.exact.0,
+                    end: r.exact.1,
+                }
+            } else {
+                Plan::Passes {
+                    ranges: r,
+                    buf: [(0, MatchKind::Exact); PASS],
+                    len: 0,
+                    pos: 0,
+                    last: None,
+                    done: false,
+                }
+            }
+        };
+        Matches {
+            table: self,
+            query: name,
+            opts,
+            plan,
+            emitted: 0,
+        }
+    }
+
+    /// How many symbols match `name` under `opts`.
+    pub fn count_matches(&self, name: &[u8], opts: Match) -> u32 {
+        let mut m = self.matches(name, opts);
+        match m.plan {
+            Plan::Direct { j, end } => end - j,
+            Plan::Passes { ranges, .. } => {
+                let mut count = 0u32;
+                for (lo, hi) in [ranges.exact, ranges.dotted] {
+                    for j in lo..hi {
+                        let i = self.seq(j);
+                        if self.classify(self.offset_of(i), name, opts).is_some() {
+                            count += 1;
+                        }
+                    }
+                }
+                count
+            }
+            Plan::Scan { .. } => {
+                let mut count = 0u32;
+                while m.next().is_some() {
+                    count += 1;
+                }
+                count
+            }
+        }
+    }
+
+    /// `kallsyms_lookup_name()` (`kernel/kallsyms.c` 6.12): the lowest-address
+    /// symbol named exactly `name`; an empty name finds nothing.
+    ///
+    /// On Clang LTO tables of 6.2 - 6.10 the kernel compared names with their
+    /// `.llvm.` (or any `.`) suffix removed; this matches exactly, as every kernel
+    /// does since 6.11 (fb6a421fb615), because the cut comparison made a query
+    /// spelled `foo.llvm.N` unmatchable and `foo` falsely ambiguous.
+    pub fn lookup_name(&self, name: &[u8]) -> Option<Symbol> {
+        self.matches(name, Match::EXACT).next().map(|f| f.symbol)
+    }
+
+    /// `kallsyms_lookup_names()` (`kernel/kallsyms.c` 6.12): the first and last
+    /// name-index positions whose key equals `name`, or `None` (the kernel's
+    /// `-ESRCH`). On cut-key tables the key is the cut name. Tables without a name
+    /// index have no positions.
+    pub fn lookup_names(&self, name: &[u8]) -> Option<(u32, u32)> {
+        if self.layout.seqs == SeqsFormat::None || name.is_empty() {
+            return None;
+        }
+        let r = self.ranges(cut_key(name, self.layout.seqs_key), false);
+        let (lo, hi) = r.exact;
+        (lo < hi).then(|| (lo, hi - 1))
+    }
+
+    /// Address-order index of name-index position `j` (`get_symbol_seq()`); the
+    /// identity when the table has no name index.
+    pub fn name_index_entry(&self, j: u32) -> Option<u32> {
+        (j < self.raw.num_syms).then(|| self.seq(j))
+    }
+
+    /// Resolves `(name, opts, sympos)` to one symbol, as livepatch does for vmlinux
+    /// with exact matching (`kernel/livepatch/core.c` 6.12: sympos 0 requires a
+    /// unique name, N selects the N-th match in address order).
+    pub fn resolve(&self, name: &[u8], opts: Match, sympos: u32) -> Result<Found, LookupError> {
+        if name.is_empty() {
+            return Err(LookupError::EmptyName);
+        }
+        if sympos == 0 {
+            let mut m = self.matches(name, opts);
+            let first = m.next().ok_or(LookupError::NotFound)?;
+            if m.next().is_none() {
+                return Ok(first);
+            }
+            let count = self.count_matches(name, opts);
+            return Err(LookupError::Ambiguous { count });
+        }
+        let mut seen = 0u32;
+        for f in self.matches(name, opts) {
+            seen = f.sympos;
+            if f.sympos == sympos {
+                return Ok(f);
+            }
+        }
+        if seen == 0 {
+            Err(LookupError::NotFound)
+        } else {
+            Err(LookupError::PositionOutOfRange {
+                sympos,
+                count: seen,
+            })
+        }
+    }
+
+    /// Reverse sympos: the query and position that select symbol `index` under
+    /// `opts`. With exact matching the query is the symbol's own name; with suffix
+    /// options it is the name without the suffixes those options allow
+    /// ([`base_name`]).
+    pub fn sympos_of(&self, index: u32, opts: Match) -> Option<Sympos> {
+        let sym = self.symbol(index)?;
+        let mut buf = [0u8; KSYM_NAME_LEN];
+        let name = self.name(&sym, &mut buf);
+        let base = if opts.is_empty() {
+            name
+        } else {
+            base_name(name, opts)
+        };
+        let mut hit = None;
+        let mut count = 0u32;
+        for f in self.matches(base, opts) {
+            count = f.sympos;
+            if f.symbol.index == index {
+                hit = Some((f.sympos, f.kind));
+            }
+        }
+        let (position, kind) = hit?;
+        Some(Sympos {
+            name_len: u32::try_from(base.len()).unwrap_or(0),
+            position,
+            count,
+            kind,
+        })
+    }
+
+    /// The symbol that covers `addr`, if `addr` belongs to the table
+    /// ([`Sections::is_ksym_addr`](crate::Sections::is_ksym_addr) when sections are
+    /// set), with its size and the offset (`kallsyms_lookup()` /
+    /// `kallsyms_lookup_size_offset()`, `kernel/kallsyms.c` 6.12).
+    pub fn lookup_address(&self, addr: u64) -> Option<(Symbol, crate::Position)> {
+        if let Some(s) = &self.sections {
+            if !s.is_ksym_addr(addr) {
+                return None;
+            }
+        }
+        let p = self.position(addr)?;
+        Some((self.symbol(p.index)?, p))
+    }
+}
+
+impl Matches<'_, '_> {
+    /// Fills the pass buffer with the next [`PASS`] matches after `last`.
+    fn refill(&mut self) {
+        let t = self.table;
+        let (q, opts) = (self.query, self.opts);
+        let Plan::Passes {
+            ranges,
+            buf,
+            len,
+            pos,
+            last,
+            done,
+        } = &mut self.plan
+        else {
+            return;
+        };
+        *len = 0;
+        *pos = 0;
+        let exact_known = t.layout.seqs_key == SeqsKey::FullName;
+        for (range_no, (lo, hi)) in [ranges.exact, ranges.dotted].into_iter().enumerate() {
+            for j in lo..hi {
+                let i = t.seq(j);
+                if last.is_some_and(|l| i <= l) {
+                    continue;
+                }
+                if *len == PASS && buf.last().is_some_and(|&(b, _)| i >= b) {
+                    continue;
+                }
+                let kind = if range_no == 0 && exact_known {
+                    Some(MatchKind::Exact)
+                } else {
+                    t.classify(t.offset_of(i), q, opts)
+                };
+                let Some(kind) = kind else { continue };
+                // Insert in index order, dropping the largest when full.
+                let at = buf
+                    .get(..*len)
+                    .map_or(0, |b| b.partition_point(|&(b, _)| b < i));
+                if *len < PASS {
+                    *len += 1;
+                }
+                if let Some(tail) = buf.get_mut(at..*len) {
+                    tail.rotate_right(1);
+                    if let Some(slot) = tail.first_mut() {
+                        *slot = (i, kind);
+                    }
+                }
+            }
+        }
+        if *len < PASS {
+            *done = true;
+        }
+        *last = buf
+            .get(..*len)
+            .and_then(|b| b.last())
+            .map(|&(i, _)| i)
+            .or(*last);
+    }
+}
+
+impl Iterator for Matches<'_, '_> {
+    type Item = Found;
+
+    fn next(&mut self) -> Option<Found> {
+        let t = self.table;
+        let (index, kind, off) = match &mut self.plan {
+            Plan::Direct { j, end } => {
+                if *j >= *end {
+                    return None;
+                }
+                let i = t.seq(*j);
+                *j += 1;
+                (i, MatchKind::Exact, t.offset_of(i))
+            }
+            Plan::Scan { i, off } => loop {
+                if *i >= t.raw.num_syms {
+                    return None;
+                }
+                let (idx, o) = (*i, *off);
+                *off = t.record(o).next();
+                *i += 1;
+                if let Some(k) = t.classify(o, self.query, self.opts) {
+                    break (idx, k, o);
+                }
+            },
+            Plan::Passes { .. } => loop {
+                if let Plan::Passes {
+                    buf,
+                    len,
+                    pos,
+                    done,
+                    ..
+                } = &mut self.plan
+                {
+                    if *pos < *len {
+                        let (i, k) = buf.get(*pos).copied().unwrap_or((0, MatchKind::Exact));
+                        *pos += 1;
+                        break (i, k, t.offset_of(i));
+                    }
+                    if *done {
+                        return None;
+                    }
+                }
+                self.refill();
+            },
+        };
+        self.emitted += 1;
+        let symbol = t.symbol_at(index, off);
+        Some(Found {
+            symbol,
+            kind,
+            sympos: self.emitted,
+            size: t.size_of(index),
+        })
+    }
+}
+
+/// Every symbol in address order: see [`Table::iter`].
+#[derive(Clone, Debug)]
+pub struct Iter<'t, 'a> {
+    table: &'t Table<'a>,
+    index: u32,
+    off: u32,
+}
+
+impl Iterator for Iter<'_, '_> {
+    type Item = Symbol;
+
+    fn next(&mut self) -> Option<Symbol> {
+        if self.index >= self.table.raw.num_syms {
+            return None;
+        }
+        let sym = self.table.symbol_at(self.index, self.off);
+        self.off = self.table.record(self.off).next();
+        self.index += 1;
+        Some(sym)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = (self.table.raw.num_syms - self.index) as usize;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_, '_> {}
