@@ -454,21 +454,28 @@ static size_t kref_log_len;
 
 int kref_printk(int level, const char *fmt, ...)
 {
+	static char scratch[1024];
 	struct kref_out o;
 	va_list ap;
 	size_t room = sizeof(kref_log_buf) - kref_log_len;
 	size_t len;
 
 	(void)level;
-	if (room <= 1)
-		return 0;
-	o.buf = kref_log_buf + kref_log_len;
-	o.size = room;
+	/* When the buffer is full, format anyway (into scratch), so every
+	 * call costs about the same. */
+	if (room > 1) {
+		o.buf = kref_log_buf + kref_log_len;
+		o.size = room;
+	} else {
+		o.buf = scratch;
+		o.size = sizeof(scratch);
+	}
 	o.len = 0;
 	va_start(ap, fmt);
 	len = kref_vformat(&o, fmt, ap);
 	va_end(ap);
-	kref_log_len += len < room ? len : room - 1;
+	if (room > 1)
+		kref_log_len += len < room ? len : room - 1;
 	return (int)len;
 }
 

@@ -484,9 +484,9 @@ impl<'a> Session<'a> {
         out
     }
 
-    /// `kallsyms_expand_symbol(off, buf, KSYM_NAME_LEN)`: the name (with its
-    /// type character first) at byte offset `off` of `names`, and the
-    /// offset of the next name.
+    /// `kallsyms_expand_symbol(off, buf, KSYM_NAME_LEN)`: the name at byte
+    /// offset `off` of `names` (without its type character, which the
+    /// kernel skips), and the offset of the next name.
     ///
     /// # Panics
     /// If the entry at `off` does not lie inside `names`.
@@ -860,7 +860,8 @@ impl<'a> Session<'a> {
 
     /// Calls `klp_find_object_symbol(NULL, name, sympos, &addr)` for each
     /// name; returns a checksum of the return values and addresses (the
-    /// `pr_err` texts go to the capture buffer, which fills and then stops).
+    /// `pr_err` texts are formatted as usual; the capture buffer keeps the
+    /// first 16 KiB of them).
     pub fn bench_klp_find_object_symbol(&self, names: &[&CStr], sympos: u64) -> u64 {
         let mut addr: u64 = 0;
         names.iter().fold(0u64, |acc, n| {
