@@ -23,8 +23,10 @@ extern crate std;
 pub mod addrs;
 pub mod error;
 pub mod layout;
+pub mod livepatch;
 pub mod lookup;
 pub mod matching;
+pub mod module;
 mod names;
 pub mod table;
 

@@ -169,6 +169,11 @@ impl<'a> Table<'a> {
         buf.get(..n).unwrap_or(&[])
     }
 
+    /// The length of the name of `sym`, without expanding it.
+    pub fn name_len(&self, sym: &Symbol) -> usize {
+        self.name_len_at(sym.name_offset)
+    }
+
     /// Compares the name of `sym` with `name` without expanding it.
     pub fn name_cmp(&self, sym: &Symbol, name: &[u8]) -> Ordering {
         self.cmp_name(sym.name_offset, name)
@@ -485,6 +490,60 @@ impl<'a> Table<'a> {
         }
         let p = self.position(addr)?;
         Some((self.symbol(p.index)?, p))
+    }
+}
+
+/// Appends `v` as the kernel's `%#lx` prints it (`lib/vsprintf.c`: `0x` always,
+/// so 0 is `0x0`), returning the new length or `None` when `buf` is full.
+fn put_hex(buf: &mut [u8], mut at: usize, v: u64) -> Option<usize> {
+    let digits = (64 - v.leading_zeros()).div_ceil(4).max(1) as usize;
+    let end = at.checked_add(2 + digits)?;
+    let out = buf.get_mut(at..end)?;
+    if let Some(p) = out.get_mut(..2) {
+        p.copy_from_slice(b"0x");
+    }
+    for (k, slot) in out.iter_mut().skip(2).enumerate() {
+        let shift = 4 * (digits - 1 - k);
+        *slot = b"0123456789abcdef"
+            .get(((v >> shift) & 0xf) as usize)
+            .copied()
+            .unwrap_or(b'0');
+    }
+    at = end;
+    Some(at)
+}
+
+/// Appends `bytes`, returning the new length or `None` when `buf` is full.
+fn put(buf: &mut [u8], at: usize, bytes: &[u8]) -> Option<usize> {
+    let end = at.checked_add(bytes.len())?;
+    buf.get_mut(at..end)?.copy_from_slice(bytes);
+    Some(end)
+}
+
+impl<'a> Table<'a> {
+    /// `sprint_symbol()` (`kernel/kallsyms.c` 6.12) for vmlinux addresses: writes
+    /// `name+0xoff/0xsize` into `buf` (no NUL) and returns its length, or `0x<addr>`
+    /// when no symbol covers `addr` (also when the symbol's name is empty, as the
+    /// kernel's `strlen()` test does). Numbers are printed as the kernel's `%#lx`
+    /// (`0x0` for zero). Fails only when `buf` is too small; `buf` is then untouched
+    /// past what fit, and nothing is promised about it.
+    pub fn sprint_symbol(&self, addr: u64, buf: &mut [u8]) -> Result<usize, LookupError> {
+        let small = LookupError::BufferTooSmall;
+        match self.lookup_address(addr) {
+            Some((sym, pos)) if self.name_len(&sym) > 0 => {
+                let n = self.name_len(&sym);
+                let room = buf.get_mut(..n).ok_or(small)?;
+                self.expand(sym.name_offset, room);
+                let at = put(buf, n, b"+").ok_or(small)?;
+                let at = put_hex(buf, at, pos.offset).ok_or(small)?;
+                let at = put(buf, at, b"/").ok_or(small)?;
+                put_hex(buf, at, pos.size).ok_or(small)
+            }
+            _ => {
+                // "0x%lx": the same digits as %#lx, but 0 prints as 0x0 here too.
+                put_hex(buf, 0, addr).ok_or(small)
+            }
+        }
     }
 }
 

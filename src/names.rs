@@ -52,6 +52,13 @@ impl<'a> Table<'a> {
         out
     }
 
+    /// The length of the name at `off` (type letter excluded), without expanding it.
+    pub(crate) fn name_len_at(&self, off: u32) -> usize {
+        let rec = self.record(off);
+        let total: usize = self.codes(rec).iter().map(|&c| self.token(c).len()).sum();
+        total.saturating_sub(1)
+    }
+
     /// The name of symbol `index` (address order), expanded into `buf`.
     pub(crate) fn name_by_index<'b>(
         &self,

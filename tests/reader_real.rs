@@ -116,7 +116,9 @@ fn kernel_selftest_sweep() {
 fn brute(all: &[(u64, u8, Vec<u8>)], opts: Match) -> HashMap<&[u8], Vec<(u32, MatchKind)>> {
     let mut m: HashMap<&[u8], Vec<(u32, MatchKind)>> = HashMap::new();
     for (i, (_, _, n)) in all.iter().enumerate() {
-        m.entry(n.as_slice()).or_default().push((i as u32, MatchKind::Exact));
+        m.entry(n.as_slice())
+            .or_default()
+            .push((i as u32, MatchKind::Exact));
         for p in 1..n.len() {
             if n[p] == b'.' {
                 if let Some(k) = kallsyms::classify_suffix(&n[p..], opts) {
