@@ -20,6 +20,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod accel;
 pub mod addrs;
 pub mod error;
 pub mod layout;

@@ -115,8 +115,11 @@ const PASS: usize = 32;
 /// The strategy of a [`Matches`] iterator.
 #[derive(Clone, Debug)]
 enum Plan {
-    /// Name positions `[j, end)` are all exact matches in address order.
-    Direct { j: u32, end: u32 },
+    /// Name positions from `j` on are exact matches in address order, up to the
+    /// first that is not (checked one by one, as `kallsyms_lookup_names()` walks).
+    Direct { j: u32 },
+    /// Nothing matches.
+    Empty,
     /// No name index: scan symbol indexes from `i` in address order.
     Scan { i: u32, off: u32 },
     /// Candidates in two ranges, filtered and put in address order in passes of
@@ -253,12 +256,18 @@ impl<'a> Table<'a> {
         }
     }
 
+    /// Probes name position `j` against `key`.
+    #[inline]
+    fn probe_pos(&self, j: u32, key: &[u8]) -> Probe {
+        self.probe(self.seq(j), key)
+    }
+
     /// The first name position in `[lo, hi)` whose probe satisfies `past` (a
     /// predicate monotone over the name index).
     fn partition(&self, mut lo: u32, mut hi: u32, q: &[u8], past: impl Fn(Probe) -> bool) -> u32 {
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if past(self.probe(self.seq(mid), q)) {
+            if past(self.probe_pos(mid, q)) {
                 hi = mid;
             } else {
                 lo = mid + 1;
@@ -267,20 +276,75 @@ impl<'a> Table<'a> {
         lo
     }
 
+    /// [`Table::partition`] over the whole index, taking the offsets of the first
+    /// probes from the [`ProbeCache`](crate::accel::ProbeCache) when one is attached.
+    fn lower_bound(&self, key: &[u8], past: impl Fn(Probe) -> bool) -> u32 {
+        let cache = self
+            .accel
+            .cache
+            .filter(|_| self.layout.seqs_key == SeqsKey::FullName);
+        let (mut lo, mut hi) = (0u32, self.raw.num_syms);
+        let mut node = 1usize;
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let p = match cache.and_then(|c| c.get(node)) {
+                Some(off) => self.probe_stored(off, key),
+                None => self.probe_pos(mid, key),
+            };
+            if past(p) {
+                hi = mid;
+                node = node.saturating_mul(2);
+            } else {
+                lo = mid + 1;
+                node = node.saturating_mul(2).saturating_add(1);
+            }
+        }
+        lo
+    }
+
+    /// The first name position at or after `from` whose probe satisfies `past`,
+    /// found by galloping: O(log d) probes for an answer `d` positions away.
+    fn gallop(&self, from: u32, key: &[u8], past: impl Fn(Probe) -> bool) -> u32 {
+        let n = self.raw.num_syms;
+        let mut lo = from;
+        let mut step = 1u32;
+        loop {
+            if lo >= n {
+                return n;
+            }
+            let at = lo.saturating_add(step - 1).min(n - 1);
+            if past(self.probe_pos(at, key)) {
+                return self.partition(lo, at, key, past);
+            }
+            lo = at + 1;
+            step = step.saturating_mul(2);
+        }
+    }
+
+    /// The first name position whose key is at least `key` (the start of its equal
+    /// range), by the hash index when one is attached and knows the answer.
+    fn first_at_least(&self, key: &[u8]) -> u32 {
+        if let Some(Some(j)) = self.hash_lookup(key) {
+            return j;
+        }
+        self.lower_bound(key, |p| p != Probe::Less)
+    }
+
     /// The name-index ranges for search key `key`: keys equal to it, and (when
     /// `dotted`) keys that start with `key.`.
     fn ranges(&self, key: &[u8], dotted: bool) -> Ranges {
         let n = self.raw.num_syms;
-        let lo = self.partition(0, n, key, |p| p != Probe::Less);
-        let hi = self.partition(lo, n, key, |p| {
-            matches!(p, Probe::Longer(_) | Probe::Greater)
-        });
-        let dotted = if dotted {
-            let lo2 = self.partition(hi, n, key, |p| match p {
+        if !dotted && self.hash_lookup(key) == Some(None) {
+            return Ranges::default();
+        }
+        let lo = self.first_at_least(key);
+        let hi = self.gallop(lo, key, |p| matches!(p, Probe::Longer(_) | Probe::Greater));
+        let dotted = if dotted && hi < n {
+            let lo2 = self.gallop(hi, key, |p| match p {
                 Probe::Longer(b) => b >= b'.',
                 p => p == Probe::Greater,
             });
-            let hi2 = self.partition(lo2, n, key, |p| match p {
+            let hi2 = self.gallop(lo2, key, |p| match p {
                 Probe::Longer(b) => b > b'.',
                 p => p == Probe::Greater,
             });
@@ -326,19 +390,21 @@ impl<'a> Table<'a> {
     /// ```
     pub fn matches<'t>(&'t self, name: &'t [u8], opts: Match) -> Matches<'t, 'a> {
         let plan = if name.is_empty() || name.len() >= KSYM_NAME_LEN {
-            Plan::Direct { j: 0, end: 0 }
+            Plan::Empty
         } else if self.layout.seqs == SeqsFormat::None {
             Plan::Scan { i: 0, off: 0 }
         } else {
             let key = cut_key(name, self.layout.seqs_key);
             let full = self.layout.seqs_key == SeqsKey::FullName;
-            let r = self.ranges(key, !opts.is_empty());
             if full && opts.is_empty() {
-                Plan::Direct {
-                    j: r.exact.0,
-                    end: r.exact.1,
+                match self.hash_lookup(key) {
+                    Some(None) => Plan::Empty,
+                    _ => Plan::Direct {
+                        j: self.first_at_least(key),
+                    },
                 }
             } else {
+                let r = self.ranges(key, !opts.is_empty());
                 Plan::Passes {
                     ranges: r,
                     buf: [(0, MatchKind::Exact); PASS],
@@ -362,7 +428,7 @@ impl<'a> Table<'a> {
     pub fn count_matches(&self, name: &[u8], opts: Match) -> u32 {
         let mut m = self.matches(name, opts);
         match m.plan {
-            Plan::Direct { j, end } => end - j,
+            Plan::Empty => 0,
             Plan::Passes { ranges, .. } => {
                 let mut count = 0u32;
                 for (lo, hi) in [ranges.exact, ranges.dotted] {
@@ -375,7 +441,7 @@ impl<'a> Table<'a> {
                 }
                 count
             }
-            Plan::Scan { .. } => {
+            Plan::Scan { .. } | Plan::Direct { .. } => {
                 let mut count = 0u32;
                 while m.next().is_some() {
                     count += 1;
@@ -613,13 +679,19 @@ impl Iterator for Matches<'_, '_> {
     fn next(&mut self) -> Option<Found> {
         let t = self.table;
         let (index, kind, off) = match &mut self.plan {
-            Plan::Direct { j, end } => {
-                if *j >= *end {
+            Plan::Empty => return None,
+            Plan::Direct { j } => {
+                if *j >= t.raw.num_syms {
                     return None;
                 }
                 let i = t.seq(*j);
+                let off = t.offset_of(i);
+                if t.cmp_name(off, self.query) != Ordering::Equal {
+                    self.plan = Plan::Empty;
+                    return None;
+                }
                 *j += 1;
-                (i, MatchKind::Exact, t.offset_of(i))
+                (i, MatchKind::Exact, off)
             }
             Plan::Scan { i, off } => loop {
                 if *i >= t.raw.num_syms {

@@ -12,6 +12,7 @@
 //! The kernel trusts its arrays instead, because the build wrote them; a reader that
 //! also serves kernel images, dumps and fuzzers cannot.
 
+use crate::accel::Accel;
 use crate::addrs::Sections;
 use crate::error::{Array, FormatError, FormatErrorKind};
 use crate::layout::{AddressEncoding, Endian, Layout, SeqsFormat, SeqsKey};
@@ -59,10 +60,11 @@ pub struct RawTable<'a> {
 /// One token's place in `kallsyms_token_table`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Token {
-    /// Offset of the first byte.
-    pub(crate) start: u32,
-    /// Length without the NUL.
-    pub(crate) len: u32,
+    /// Offset of the first byte (`kallsyms_token_index` entries are `u16`).
+    pub(crate) start: u16,
+    /// Length without the NUL; `u16::MAX` marks a token longer than
+    /// `KSYM_NAME_LEN`, which no valid name can use.
+    pub(crate) len: u16,
 }
 
 /// How thoroughly [`Table::with_checks`] validates.
@@ -108,6 +110,7 @@ pub struct Table<'a> {
     pub(crate) names_len: u32,
     pub(crate) max_name_len: u32,
     pub(crate) sections: Option<Sections>,
+    pub(crate) accel: Accel<'a>,
 }
 
 /// Reads a `u16` at entry `i` of `bytes`.
@@ -231,6 +234,7 @@ impl<'a> Table<'a> {
             names_len: 0,
             max_name_len: 0,
             sections: None,
+            accel: Accel::default(),
         };
         t.check_names()?;
         t.check_addresses()?;
@@ -263,16 +267,13 @@ impl<'a> Table<'a> {
                 idx,
                 FormatErrorKind::TokenUnterminated,
             ))?;
-            // A token longer than a name cannot be part of a valid name; refusing it
-            // here keeps every token length below KSYM_NAME_LEN.
-            let len = u32::try_from(len)
+            // A token longer than a name cannot be part of a valid name; marking it
+            // here keeps every usable token length at most KSYM_NAME_LEN.
+            let len = u16::try_from(len)
                 .ok()
-                .filter(|&l| (l as usize) <= KSYM_NAME_LEN)
-                .unwrap_or(u32::MAX);
-            *slot = Token {
-                start: u32::from(start),
-                len,
-            };
+                .filter(|&l| usize::from(l) <= KSYM_NAME_LEN)
+                .unwrap_or(u16::MAX);
+            *slot = Token { start, len };
         }
         Ok(tokens)
     }
@@ -322,7 +323,7 @@ impl<'a> Table<'a> {
             let mut expanded: u32 = 0;
             for &c in codes {
                 let tok = self.tokens.get(usize::from(c)).copied().unwrap_or_default();
-                if tok.len == u32::MAX {
+                if tok.len == u16::MAX {
                     return Err(FormatError::new(
                         Array::TokenTable,
                         u32::from(c),
@@ -334,7 +335,7 @@ impl<'a> Table<'a> {
                 }
                 // NO-OVERFLOW: tok.len <= KSYM_NAME_LEN and expanded stays below
                 // 2 * KSYM_NAME_LEN because of the check right after.
-                expanded += tok.len;
+                expanded += u32::from(tok.len);
                 if expanded as usize > KSYM_NAME_LEN {
                     return Err(err(FormatErrorKind::NameTooLong));
                 }
@@ -576,7 +577,7 @@ impl<'a> Table<'a> {
             .unwrap_or_default();
         self.raw
             .token_table
-            .get(t.start as usize..(t.start as usize).wrapping_add(t.len as usize))
+            .get(usize::from(t.start)..usize::from(t.start) + usize::from(t.len))
             .unwrap_or(&[])
     }
 
@@ -585,6 +586,10 @@ impl<'a> Table<'a> {
     pub(crate) fn offset_of(&self, index: u32) -> u32 {
         let e = self.layout.endian;
         let mut off = read_u32(self.raw.markers, (index / MARKER_STRIDE) as usize, e).unwrap_or(0);
+        if let Some(rel) = self.accel.block_offsets {
+            // Checked against a walk when attached (`with_block_offsets`).
+            return off.wrapping_add(u32::from(rel.get(index as usize).copied().unwrap_or(0)));
+        }
         for _ in 0..index % MARKER_STRIDE {
             off = self.record(off).next();
         }

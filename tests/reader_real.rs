@@ -68,45 +68,97 @@ fn names_and_types_equal_the_tools_comments() {
 /// for every symbol, the name of its address's first alias looks up to the lowest
 /// address of that name, the match walk equals a full scan's matches in order and
 /// count, and the symbol's own address is among them.
+/// The accelerators' storage for one table.
+struct Accels {
+    cache: Box<kallsyms::accel::ProbeCache>,
+    blocks: Vec<u16>,
+    hash: Vec<u32>,
+}
+
+impl Accels {
+    fn build(t: &Table<'_>) -> Accels {
+        let mut cache = Box::default();
+        kallsyms::accel::ProbeCache::fill(&mut cache, t);
+        let mut blocks = vec![0u16; t.len() as usize];
+        kallsyms::accel::fill_block_offsets(t, &mut blocks).unwrap();
+        let mut hash = vec![0u32; kallsyms::accel::hash_slots(kallsyms::accel::distinct_names(t))];
+        kallsyms::accel::fill_hash_index(t, &mut hash).unwrap();
+        Accels {
+            cache,
+            blocks,
+            hash,
+        }
+    }
+
+    /// The table bare, with the probe cache, with block offsets, and with all three.
+    fn variants<'a>(&'a self, t: &Table<'a>) -> Vec<(&'static str, Table<'a>)> {
+        vec![
+            ("bare", t.clone()),
+            ("cache", t.clone().with_probe_cache(&self.cache).unwrap()),
+            (
+                "blocks",
+                t.clone().with_block_offsets(&self.blocks).unwrap(),
+            ),
+            (
+                "all",
+                t.clone()
+                    .with_probe_cache(&self.cache)
+                    .unwrap()
+                    .with_block_offsets(&self.blocks)
+                    .unwrap()
+                    .with_hash_index(&self.hash)
+                    .unwrap(),
+            ),
+        ]
+    }
+}
+
 #[test]
 fn kernel_selftest_sweep() {
     for fx in &sfile::FIXTURES {
         let arrays = fx.arrays();
-        let t = Table::new(arrays.raw(), fx.layout()).unwrap();
-        let all = decode_all(&t);
-        let names = by_name(&all);
-        let mut buf = [0u8; KSYM_NAME_LEN];
-        for (i, (addr, _, _)) in all.iter().enumerate() {
-            // lookup_symbol_name(addr): the first alias at the address.
-            let (sym, pos) = t.lookup_address(*addr).unwrap();
-            assert_eq!(pos.offset, 0);
-            assert!(sym.index as usize <= i);
-            let name = t.name(&sym, &mut buf).to_vec();
-            if name.is_empty() {
-                continue;
+        let bare = Table::new(arrays.raw(), fx.layout()).unwrap();
+        let accels = Accels::build(&bare);
+        for (variant, t) in accels.variants(&bare) {
+            eprintln!("{} {variant}", fx.stem);
+            let all = decode_all(&t);
+            let names = by_name(&all);
+            let mut buf = [0u8; KSYM_NAME_LEN];
+            for (i, (addr, _, _)) in all.iter().enumerate() {
+                // lookup_symbol_name(addr): the first alias at the address.
+                let (sym, pos) = t.lookup_address(*addr).unwrap();
+                assert_eq!(pos.offset, 0);
+                assert!(sym.index as usize <= i);
+                let name = t.name(&sym, &mut buf).to_vec();
+                if name.is_empty() {
+                    continue;
+                }
+                let expect = &names[name.as_slice()];
+                let lookup = t.lookup_name(&name).unwrap();
+                assert_eq!(
+                    lookup.address,
+                    expect[0].1,
+                    "{}: {:?}",
+                    fx.stem,
+                    String::from_utf8_lossy(&name)
+                );
+                let walk: Vec<(u32, u64)> = t
+                    .matches(&name, Match::EXACT)
+                    .map(|f| (f.symbol.index, f.symbol.address))
+                    .collect();
+                assert_eq!(
+                    &walk,
+                    expect,
+                    "{}: {:?}",
+                    fx.stem,
+                    String::from_utf8_lossy(&name)
+                );
+                assert!(walk.iter().any(|&(_, a)| a == *addr));
+                assert_eq!(t.count_matches(&name, Match::EXACT) as usize, expect.len());
+                let mut missing = name.clone();
+                missing.push(b'\x01');
+                assert!(t.lookup_name(&missing).is_none());
             }
-            let expect = &names[name.as_slice()];
-            let lookup = t.lookup_name(&name).unwrap();
-            assert_eq!(
-                lookup.address,
-                expect[0].1,
-                "{}: {:?}",
-                fx.stem,
-                String::from_utf8_lossy(&name)
-            );
-            let walk: Vec<(u32, u64)> = t
-                .matches(&name, Match::EXACT)
-                .map(|f| (f.symbol.index, f.symbol.address))
-                .collect();
-            assert_eq!(
-                &walk,
-                expect,
-                "{}: {:?}",
-                fx.stem,
-                String::from_utf8_lossy(&name)
-            );
-            assert!(walk.iter().any(|&(_, a)| a == *addr));
-            assert_eq!(t.count_matches(&name, Match::EXACT) as usize, expect.len());
         }
     }
 }
@@ -139,8 +191,11 @@ fn suffix_aware_matches_equal_brute_force() {
         (&sfile::FIXTURES[1], Match::ALL, &b"."[..]),
     ] {
         let arrays = fx.arrays();
-        let t = Table::new(arrays.raw(), fx.layout()).unwrap();
-        let all = decode_all(&t);
+        let bare = Table::new(arrays.raw(), fx.layout()).unwrap();
+        let accels = Accels::build(&bare);
+        let variants = accels.variants(&bare);
+        let t = &variants[3].1;
+        let all = decode_all(t);
         let mut bases: Vec<&[u8]> = all
             .iter()
             .filter(|(_, _, n)| n.windows(marker.len()).any(|w| w == marker))

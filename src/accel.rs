@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+//! Optional accelerators for name and address lookups, each in memory the caller
+//! owns (a static array, `vmalloc()` memory, a `Vec`, or an array the builder emits
+//! beside the kernel's), attached to a [`Table`] after a check that it fits:
+//!
+//! | accelerator | memory | what it saves |
+//! |---|---|---|
+//! | [`ProbeCache`] | 4 KiB, fixed | the name offsets of the top 10 levels of the name-index binary search |
+//! | block offsets | 2 bytes per symbol | the walk from the nearest marker (`get_symbol_offset()`) |
+//! | [`hash index`](Table::with_hash_index) | 6 bytes per distinct name | the binary search itself |
+//!
+//! Where the kernel's `kallsyms_lookup_name()` (6.12) spends its time: each of its
+//! ~17 binary-search probes first walks up to 255 length bytes from the nearest
+//! `kallsyms_markers` entry, then expands the whole name into a buffer before its
+//! `strcmp()`. The probe cache and block offsets remove the walk; the streaming
+//! comparison of [`Table`] removes the expansion; the hash index removes the probes.
+
+use crate::error::{Array, FormatError, FormatErrorKind};
+use crate::layout::SeqsKey;
+use crate::table::{Table, KSYM_NAME_LEN, MARKER_STRIDE};
+
+/// Nodes in a [`ProbeCache`]: the top 10 levels of the binary search tree.
+pub const PROBE_CACHE_NODES: usize = 1023;
+
+/// The name-record offsets of the first 10 levels of the name-index binary search
+/// (4 KiB): every lookup's first 10 probes need no walk from a marker.
+///
+/// Node `k` (from 1) is the midpoint the search visits after the left/right turns
+/// spelled by the bits of `k` below its top bit, as [`Table::lookup_name`] runs it.
+#[derive(Clone, Debug)]
+pub struct ProbeCache {
+    pub(crate) offs: [u32; PROBE_CACHE_NODES],
+}
+
+impl Default for ProbeCache {
+    fn default() -> Self {
+        ProbeCache {
+            offs: [0; PROBE_CACHE_NODES],
+        }
+    }
+}
+
+impl ProbeCache {
+    /// Fills the cache for `table` (in place, so the 4 KiB never sit on a stack).
+    pub fn fill(&mut self, table: &Table<'_>) {
+        self.offs = [0; PROBE_CACHE_NODES];
+        if table.has_name_index() {
+            self.fill_node(table, 0, table.len(), 1);
+        }
+    }
+
+    fn fill_node(&mut self, t: &Table<'_>, lo: u32, hi: u32, node: usize) {
+        if lo >= hi || node > PROBE_CACHE_NODES {
+            return;
+        }
+        let mid = lo + (hi - lo) / 2;
+        if let Some(slot) = self.offs.get_mut(node - 1) {
+            *slot = t.offset_of(t.seq(mid));
+        }
+        self.fill_node(t, lo, mid, node * 2);
+        self.fill_node(t, mid + 1, hi, node * 2 + 1);
+    }
+
+    /// The cached offset of node `node`, if cached.
+    #[inline]
+    pub(crate) fn get(&self, node: usize) -> Option<u32> {
+        self.offs.get(node.wrapping_sub(1)).copied()
+    }
+}
+
+/// Fills `out` (one `u16` per symbol) with each record's offset from its block's
+/// marker. Fails when a 256-symbol block spans more than 64 KiB of names (possible
+/// only with many names near `KSYM_NAME_LEN`).
+pub fn fill_block_offsets(table: &Table<'_>, out: &mut [u16]) -> Result<(), FormatError> {
+    let too_big = |i| FormatError::new(Array::Names, i, FormatErrorKind::Truncated);
+    if out.len() < table.len() as usize {
+        return Err(too_big(0));
+    }
+    let mut block_start = 0u32;
+    for (sym, slot) in table.iter().zip(out.iter_mut()) {
+        if sym.index % MARKER_STRIDE == 0 {
+            block_start = sym.name_offset;
+        }
+        let rel = sym.name_offset - block_start;
+        *slot = u16::try_from(rel).map_err(|_| too_big(sym.index))?;
+    }
+    Ok(())
+}
+
+/// Hash of a name for the hash index: 8 bytes at a time, multiply and rotate,
+/// then a final avalanche. Fixed (little-endian reads) so that an index the builder
+/// writes on one machine is valid on every other.
+pub fn name_hash(name: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h: u64 = (name.len() as u64).wrapping_mul(K);
+    let mut chunks = name.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        if let Some(dst) = w.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+        }
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    h ^= h >> 32;
+    h = h.wrapping_mul(0xd6e8_feb8_6659_fd93);
+    h ^ (h >> 32)
+}
+
+/// An empty hash-index slot.
+pub const HASH_EMPTY: u32 = u32::MAX;
+
+/// Slot count of the hash index for `distinct` distinct names (load factor 2/3).
+pub const fn hash_slots(distinct: u32) -> usize {
+    (distinct as usize) + (distinct as usize) / 2 + 1
+}
+
+/// The slot a hash starts probing at.
+#[inline]
+fn home(h: u64, slots: usize) -> usize {
+    (((h >> 32) * slots as u64) >> 32) as usize
+}
+
+/// The tag kept beside a name position: 8 bits of the hash, never `0xff` (so a
+/// full slot never equals [`HASH_EMPTY`]).
+#[inline]
+fn tag(h: u64) -> u32 {
+    ((h & 0xff) % 255) as u32
+}
+
+/// Counts the distinct names of a table with a full-name index.
+pub fn distinct_names(table: &Table<'_>) -> u32 {
+    let mut count = 0u32;
+    let mut prev: Option<u32> = None;
+    for j in 0..table.len() {
+        let off = table.offset_of(table.seq(j));
+        let same = prev.is_some_and(|p| table.same_name(p, off));
+        if !same {
+            count += 1;
+        }
+        prev = Some(off);
+    }
+    count
+}
+
+/// Fills `out` (`hash_slots(distinct_names(table))` entries) with the hash index:
+/// for each distinct name, the name-index position of its first entry (its lowest
+/// address), in 24 bits, with an 8-bit tag of the hash above. Needs a name index
+/// sorted by full name.
+pub fn fill_hash_index(table: &Table<'_>, out: &mut [u32]) -> Result<(), FormatError> {
+    let bad = FormatError::new(Array::SeqsOfNames, 0, FormatErrorKind::BadLayout);
+    if !table.has_name_index() || table.layout().seqs_key != SeqsKey::FullName || out.is_empty() {
+        return Err(bad);
+    }
+    out.fill(HASH_EMPTY);
+    let slots = out.len();
+    let mut prev: Option<u32> = None;
+    let mut buf = [0u8; KSYM_NAME_LEN];
+    let mut placed = 0usize;
+    for j in 0..table.len() {
+        let off = table.offset_of(table.seq(j));
+        if prev.is_some_and(|p| table.same_name(p, off)) {
+            continue;
+        }
+        prev = Some(off);
+        let n = table.expand(off, &mut buf);
+        let h = name_hash(buf.get(..n).unwrap_or(&[]));
+        placed += 1;
+        if placed >= slots {
+            return Err(FormatError::new(
+                Array::SeqsOfNames,
+                j,
+                FormatErrorKind::Truncated,
+            ));
+        }
+        let mut s = home(h, slots);
+        loop {
+            let slot = out.get_mut(s).ok_or(bad)?;
+            if *slot == HASH_EMPTY {
+                *slot = j | (tag(h) << 24);
+                break;
+            }
+            s = if s + 1 == slots { 0 } else { s + 1 };
+        }
+    }
+    Ok(())
+}
+
+impl<'a> Table<'a> {
+    /// Whether the names at record offsets `a` and `b` are equal.
+    pub(crate) fn same_name(&self, a: u32, b: u32) -> bool {
+        let mut buf = [0u8; KSYM_NAME_LEN];
+        let n = self.expand(a, &mut buf);
+        self.cmp_name(b, buf.get(..n).unwrap_or(&[])) == core::cmp::Ordering::Equal
+    }
+
+    /// Attaches a filled [`ProbeCache`], after checking every entry.
+    pub fn with_probe_cache<'c>(self, cache: &'c ProbeCache) -> Result<Table<'c>, FormatError>
+    where
+        'a: 'c,
+    {
+        let mut check = ProbeCache::default();
+        check.fill(&self);
+        if check.offs != cache.offs {
+            return Err(FormatError::new(
+                Array::Names,
+                0,
+                FormatErrorKind::BadMarker,
+            ));
+        }
+        let mut t: Table<'c> = self;
+        t.accel.cache = Some(cache);
+        Ok(t)
+    }
+
+    /// Attaches block offsets filled by [`fill_block_offsets`], after checking every
+    /// entry against a walk of the names.
+    pub fn with_block_offsets<'c>(self, offsets: &'c [u16]) -> Result<Table<'c>, FormatError>
+    where
+        'a: 'c,
+    {
+        if offsets.len() < self.len() as usize {
+            return Err(FormatError::new(
+                Array::Names,
+                0,
+                FormatErrorKind::Truncated,
+            ));
+        }
+        let mut block_start = 0u32;
+        for (sym, &rel) in self.iter().zip(offsets) {
+            if sym.index % MARKER_STRIDE == 0 {
+                block_start = sym.name_offset;
+            }
+            if block_start.checked_add(u32::from(rel)) != Some(sym.name_offset) {
+                return Err(FormatError::new(
+                    Array::Names,
+                    sym.index,
+                    FormatErrorKind::BadMarker,
+                ));
+            }
+        }
+        let mut t: Table<'c> = self;
+        t.accel.block_offsets = Some(offsets);
+        Ok(t)
+    }
+
+    /// Attaches a hash index filled by [`fill_hash_index`], after checking that it
+    /// finds the first entry of every distinct name (and nothing else).
+    pub fn with_hash_index<'c>(self, slots: &'c [u32]) -> Result<Table<'c>, FormatError>
+    where
+        'a: 'c,
+    {
+        let bad = |j| FormatError::new(Array::SeqsOfNames, j, FormatErrorKind::SeqNotSorted);
+        if !self.has_name_index() || self.layout.seqs_key != SeqsKey::FullName || slots.is_empty() {
+            return Err(bad(0));
+        }
+        let mut t: Table<'c> = self;
+        t.accel.hash = Some(slots);
+        // Every slot must hold a first entry, and every first entry must be found.
+        let mut full = 0usize;
+        for &s in slots {
+            if s != HASH_EMPTY {
+                full += 1;
+                let j = s & 0x00ff_ffff;
+                if j >= t.len() {
+                    return Err(bad(j));
+                }
+            }
+        }
+        let mut buf = [0u8; KSYM_NAME_LEN];
+        let mut prev: Option<u32> = None;
+        let mut distinct = 0usize;
+        for j in 0..t.len() {
+            let off = t.offset_of(t.seq(j));
+            if prev.is_some_and(|p| t.same_name(p, off)) {
+                continue;
+            }
+            prev = Some(off);
+            distinct += 1;
+            let n = t.expand(off, &mut buf);
+            if t.hash_find(buf.get(..n).unwrap_or(&[])) != Some(j) {
+                return Err(bad(j));
+            }
+        }
+        if distinct != full {
+            return Err(bad(0));
+        }
+        Ok(t)
+    }
+
+    /// With a hash index: `Some(Some(j))`, the first name position of `name`, or
+    /// `Some(None)` when it is not in the table. `None` without a hash index.
+    #[inline]
+    pub(crate) fn hash_lookup(&self, name: &[u8]) -> Option<Option<u32>> {
+        self.accel.hash?;
+        Some(self.hash_find(name))
+    }
+
+    fn hash_find(&self, name: &[u8]) -> Option<u32> {
+        let slots = self.accel.hash?;
+        let h = name_hash(name);
+        let want = tag(h);
+        let n = slots.len();
+        let mut s = home(h, n);
+        for _ in 0..n {
+            let v = *slots.get(s)?;
+            if v == HASH_EMPTY {
+                return None;
+            }
+            if v >> 24 == want {
+                let j = v & 0x00ff_ffff;
+                if self.cmp_name(self.offset_of(self.seq(j)), name) == core::cmp::Ordering::Equal {
+                    return Some(j);
+                }
+            }
+            s = if s + 1 == n { 0 } else { s + 1 };
+        }
+        None
+    }
+}
+
+/// The accelerators attached to a table.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Accel<'a> {
+    pub(crate) cache: Option<&'a ProbeCache>,
+    pub(crate) block_offsets: Option<&'a [u16]>,
+    pub(crate) hash: Option<&'a [u32]>,
+}
