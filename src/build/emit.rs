@@ -89,7 +89,7 @@ impl Built {
     /// `\t/* <type><name> */\n`.
     fn comment(&self, out: &mut Out<'_>, i: usize) {
         out.s(b"\t/* ");
-        if let Some(s) = self.symbols.get(i) {
+        if let Some(s) = self.symbol(i) {
             out.buf.push(s.kind);
             out.s(s.name);
         }

@@ -17,7 +17,7 @@
 //! let map = b"ffffffff81000000 T _text\nffffffff81000000 T _stext\n\
 //!             ffffffff81000010 T do_one\nffffffff81000020 T _etext\n";
 //! let syms = parse_map(map, ParseMode::Kallsyms)?;
-//! let built = build(&syms, &Options::default())?;
+//! let built = build(syms, &Options::default())?;
 //! assert_eq!(built.len(), 4);
 //! let asm = built.asm();
 //! assert!(asm.starts_with(b"#include <asm/bitsperlong.h>\n"));
@@ -116,7 +116,12 @@ enum Offsets {
 #[derive(Clone, Debug)]
 pub struct Built {
     options: Options,
-    symbols: SymbolList,
+    /// The input symbols (their names are used in place).
+    input: SymbolList,
+    /// Address order: input index, address and final type of each kept symbol.
+    order: Vec<u32>,
+    addrs: Vec<u64>,
+    kinds: Vec<u8>,
     absolute: Vec<bool>,
     text: u64,
     relative_base: u64,
@@ -128,13 +133,14 @@ pub struct Built {
     warnings: Vec<Warning>,
 }
 
-/// Builds the table from `symbols` (in input order) as `scripts/kallsyms` does.
+/// Builds the table from `symbols` (in input order) as `scripts/kallsyms` does. The
+/// list is kept inside the result (clone it to build it twice).
 ///
 /// # Errors
 ///
 /// An option the chosen kernel's tool does not know, or one of the tool's fatal
 /// errors (address out of range, impossible name lengths), with the kernel's text.
-pub fn build(symbols: &SymbolList, options: &Options) -> Result<Built, BuildError> {
+pub fn build(symbols: SymbolList, options: &Options) -> Result<Built, BuildError> {
     match options.kernel {
         KernelVersion::V6_12 if options.pc_relative => {
             return Err(BuildError::UnsupportedOption {
@@ -156,8 +162,8 @@ pub fn build(symbols: &SymbolList, options: &Options) -> Result<Built, BuildErro
     // read_symbol(): the length check, `_text`, ignored symbols, range markers.
     let mut text = 0u64;
     let mut ranges = filter::Ranges::default();
-    let mut read: Vec<MapSymbol<'_>> = Vec::with_capacity(symbols.len());
-    for s in symbols.iter() {
+    let mut read: Vec<u32> = Vec::with_capacity(symbols.len());
+    for (i, s) in symbols.iter().enumerate() {
         if s.name.len() >= KSYM_NAME_LEN {
             warnings.push(Warning::NameTooLong {
                 line: 0,
@@ -172,70 +178,85 @@ pub fn build(symbols: &SymbolList, options: &Options) -> Result<Built, BuildErro
             continue;
         }
         ranges.record(s.name, s.addr);
-        read.push(s);
+        read.push(i as u32);
     }
+    let sym = |i: u32| symbols.get(i as usize);
 
-    // shrink_table(), then make_percpus_absolute().
-    read.retain(|s| ranges.symbol_valid(s.name, s.addr, options.all_symbols));
-    let absolute_in: Vec<bool> = read
-        .iter()
-        .map(|s| percpu && ranges.percpu.contains(s.addr))
-        .collect();
-    let kind = |i: usize, s: &MapSymbol<'_>| {
-        if absolute_in.get(i).copied().unwrap_or(false) {
-            b'A'
-        } else {
-            s.kind
-        }
-    };
+    // shrink_table(), then make_percpus_absolute() (type 'A', flagged absolute).
+    read.retain(|&i| {
+        sym(i).is_some_and(|s| ranges.symbol_valid(s.name, s.addr, options.all_symbols))
+    });
+    let is_abs = |addr: u64| percpu && ranges.percpu.contains(addr);
+    let kind = |s: &MapSymbol<'_>| if is_abs(s.addr) { b'A' } else { s.kind };
 
-    // sort_symbols().
+    // sort_symbols(): the tie key ends in the position in `read` (`seq`).
     let mut keys: Vec<(u64, u64)> = read
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.addr, sort::tie_key(kind(i, s), s.name, i as u32)))
+        .filter_map(|(k, &i)| sym(i).map(|s| (s.addr, sort::tie_key(kind(&s), s.name, k as u32))))
         .collect();
-    let order = sort::address_order(&mut keys);
+    let by_addr = sort::address_order(&mut keys);
+    drop(keys);
 
-    let bytes: usize = read.iter().map(|s| s.name.len()).sum();
-    let mut kept = SymbolList::with_capacity(read.len(), bytes);
-    let mut absolute = Vec::with_capacity(read.len());
-    let mut names = token::Packed::with_capacity(read.len(), bytes + read.len());
-    for &i in &order {
-        let i = i as usize;
-        let Some(s) = read.get(i) else { continue };
-        let k = kind(i, s);
-        kept.push(s.addr, k, s.name);
-        absolute.push(absolute_in.get(i).copied().unwrap_or(false));
+    let n = by_addr.len();
+    let mut order = Vec::with_capacity(n);
+    let mut addrs = Vec::with_capacity(n);
+    let mut kinds = Vec::with_capacity(n);
+    let mut absolute = Vec::with_capacity(n);
+    let bytes: usize = read
+        .iter()
+        .filter_map(|&i| sym(i))
+        .map(|s| s.name.len() + 1)
+        .sum();
+    let mut names = token::Packed::with_capacity(n, bytes);
+    for &k in &by_addr {
+        let Some(&i) = read.get(k as usize) else {
+            continue;
+        };
+        let Some(s) = sym(i) else { continue };
+        let k = kind(&s);
+        order.push(i);
+        addrs.push(s.addr);
+        kinds.push(k);
+        absolute.push(is_abs(s.addr));
         names.push(k, s.name);
     }
     drop(read);
+    drop(by_addr);
 
     // record_relative_base(): the first non-absolute symbol (6.12).
-    let relative_base = kept
+    let relative_base = addrs
         .iter()
         .zip(&absolute)
         .find(|(_, &a)| !a)
-        .map_or(0, |(s, _)| s.addr);
+        .map_or(0, |(&a, _)| a);
 
-    let offsets = offsets(&kept, &absolute, options, percpu, text, relative_base)?;
+    let offsets = offsets(&addrs, &absolute, options, percpu, text, relative_base)?;
 
-    let (slots, seqs) = std::thread::scope(|scope| {
-        let seqs = scope.spawn(|| {
-            sort::name_order(
-                kept.len(),
-                |i| kept.get(i).map(|s| s.name).unwrap_or_default(),
-                |i| kept.get(i).map_or(0, |s| s.addr),
-                SeqsKey::FullName,
-            )
-        });
-        let slots = token::optimize(&mut names);
-        (slots, seqs.join())
-    });
-    let seqs = match seqs {
-        Ok(s) => s,
-        Err(e) => std::panic::resume_unwind(e),
+    let name = |j: usize| {
+        order
+            .get(j)
+            .and_then(|&i| symbols.get(i as usize))
+            .map(|s| s.name)
+            .unwrap_or_default()
     };
+    let addr = |j: usize| addrs.get(j).copied().unwrap_or(0);
+    // The name order does not depend on the token table: sort on a second thread.
+    let (slots, seqs) = std::thread::scope(|scope| {
+        let job = || sort::name_order(n, name, addr, SeqsKey::FullName);
+        let worker = if n >= 4096 {
+            std::thread::Builder::new().spawn_scoped(scope, job).ok()
+        } else {
+            None
+        };
+        let slots = token::optimize(&mut names);
+        let seqs = match worker.map(|w| w.join()) {
+            Some(Ok(seqs)) => seqs,
+            Some(Err(e)) => std::panic::resume_unwind(e),
+            None => job(),
+        };
+        (slots, seqs)
+    });
 
     // write_src(): the checks on compressed lengths.
     for &len in &names.len {
@@ -250,7 +271,10 @@ pub fn build(symbols: &SymbolList, options: &Options) -> Result<Built, BuildErro
     let tokens = token::expand_all(&slots);
     Ok(Built {
         options: *options,
-        symbols: kept,
+        input: symbols,
+        order,
+        addrs,
+        kinds,
         absolute,
         text,
         relative_base,
@@ -265,7 +289,7 @@ pub fn build(symbols: &SymbolList, options: &Options) -> Result<Built, BuildErro
 
 /// The `kallsyms_offsets` loop of `write_src()`, with its range checks.
 fn offsets(
-    kept: &SymbolList,
+    addrs: &[u64],
     absolute: &[bool],
     options: &Options,
     percpu: bool,
@@ -274,23 +298,23 @@ fn offsets(
 ) -> Result<Offsets, BuildError> {
     match options.kernel {
         KernelVersion::V6_12 => {
-            let mut v = Vec::with_capacity(kept.len());
-            for (s, &abs) in kept.iter().zip(absolute) {
+            let mut v = Vec::with_capacity(addrs.len());
+            for (&addr, &abs) in addrs.iter().zip(absolute) {
                 // The C code computes in `long long` from unsigned operands.
                 let (offset, overflow) = if !percpu {
-                    let o = s.addr.wrapping_sub(base) as i64;
+                    let o = addr.wrapping_sub(base) as i64;
                     (o, o < 0 || o > i64::from(u32::MAX))
                 } else if abs {
-                    let o = s.addr as i64;
+                    let o = addr as i64;
                     (o, o < 0 || o > i64::from(i32::MAX))
                 } else {
-                    let o = base.wrapping_sub(s.addr).wrapping_sub(1) as i64;
+                    let o = base.wrapping_sub(addr).wrapping_sub(1) as i64;
                     (o, o < i64::from(i32::MIN) || o >= 0)
                 };
                 if overflow {
                     return Err(BuildError::OutOfRange {
                         absolute: abs,
-                        addr: s.addr,
+                        addr,
                     });
                 }
                 v.push(offset as u32);
@@ -298,16 +322,15 @@ fn offsets(
             Ok(Offsets::V612(v))
         }
         KernelVersion::V7_0 if options.pc_relative => {
-            let mut v = Vec::with_capacity(kept.len());
-            for s in kept.iter() {
-                let o = s.addr.wrapping_sub(text) as i64;
-                let o = i32::try_from(o)
-                    .map_err(|_| BuildError::RelativeOutOfRange { addr: s.addr })?;
+            let mut v = Vec::with_capacity(addrs.len());
+            for &addr in addrs {
+                let o = addr.wrapping_sub(text) as i64;
+                let o = i32::try_from(o).map_err(|_| BuildError::RelativeOutOfRange { addr })?;
                 v.push(o);
             }
             Ok(Offsets::PcRelative(v))
         }
-        KernelVersion::V7_0 => Ok(Offsets::Raw(kept.iter().map(|s| s.addr as u32).collect())),
+        KernelVersion::V7_0 => Ok(Offsets::Raw(addrs.iter().map(|&a| a as u32).collect())),
     }
 }
 
@@ -319,18 +342,39 @@ impl Built {
 
     /// Number of symbols in the table (`kallsyms_num_syms`).
     pub fn len(&self) -> usize {
-        self.symbols.len()
+        self.order.len()
     }
 
     /// Whether the table is empty.
     pub fn is_empty(&self) -> bool {
-        self.symbols.is_empty()
+        self.order.is_empty()
     }
 
-    /// The kept symbols in address order, with their final type (`A` for per-cpu
+    /// Symbol `i` of the table (address order), with its final type (`A` for per-cpu
     /// symbols under `--absolute-percpu`).
-    pub fn symbols(&self) -> &SymbolList {
-        &self.symbols
+    pub fn symbol(&self, i: usize) -> Option<MapSymbol<'_>> {
+        let s = self.input.get(*self.order.get(i)? as usize)?;
+        Some(MapSymbol {
+            addr: s.addr,
+            kind: self.kinds.get(i).copied().unwrap_or(s.kind),
+            name: s.name,
+        })
+    }
+
+    /// The kept symbols in address order (see [`Built::symbol`]).
+    pub fn symbols(&self) -> impl ExactSizeIterator<Item = MapSymbol<'_>> + '_ {
+        (0..self.len()).map(move |i| {
+            self.symbol(i).unwrap_or(MapSymbol {
+                addr: 0,
+                kind: 0,
+                name: &[],
+            })
+        })
+    }
+
+    /// The input list the table was built from.
+    pub fn input(&self) -> &SymbolList {
+        &self.input
     }
 
     /// Whether symbol `i` (address order) was made absolute by `--absolute-percpu`.
@@ -383,11 +427,10 @@ impl Built {
         if key == SeqsKey::FullName {
             return self.seqs.clone();
         }
-        let s = &self.symbols;
         sort::name_order(
-            s.len(),
-            |i| s.get(i).map(|x| x.name).unwrap_or_default(),
-            |i| s.get(i).map_or(0, |x| x.addr),
+            self.len(),
+            |i| self.symbol(i).map(|x| x.name).unwrap_or_default(),
+            |i| self.addrs.get(i).copied().unwrap_or(0),
             key,
         )
     }

@@ -153,7 +153,7 @@ impl Built {
         let mut offsets = Vec::with_capacity(n * layout.address_entry_bytes());
         match layout.addresses {
             AddressEncoding::Absolute => {
-                for (i, s) in self.symbols.iter().enumerate() {
+                for (i, s) in self.symbols().enumerate() {
                     if s.addr & !ptr_mask != 0 {
                         return Err(overflow(i, s.addr));
                     }
@@ -161,8 +161,8 @@ impl Built {
                 }
             }
             AddressEncoding::Relative => {
-                relative_base = self.symbols.get(0).map_or(0, |s| s.addr);
-                for (i, s) in self.symbols.iter().enumerate() {
+                relative_base = self.symbol(0).map_or(0, |s| s.addr);
+                for (i, s) in self.symbols().enumerate() {
                     let o = s.addr.wrapping_sub(relative_base);
                     if o > u64::from(u32::MAX) || s.addr & !ptr_mask != 0 {
                         return Err(overflow(i, s.addr));
@@ -172,7 +172,7 @@ impl Built {
             }
             AddressEncoding::AbsolutePercpu => {
                 relative_base = self.relative_base;
-                for (i, s) in self.symbols.iter().enumerate() {
+                for (i, s) in self.symbols().enumerate() {
                     let o = if self.is_absolute(i) {
                         i32::try_from(s.addr).ok()
                     } else {
@@ -189,7 +189,7 @@ impl Built {
             }
             AddressEncoding::PlaceRelative => {
                 let mut slot = offsets_addr & ptr_mask;
-                for (i, s) in self.symbols.iter().enumerate() {
+                for (i, s) in self.symbols().enumerate() {
                     let d = if wide {
                         i32::try_from(s.addr.wrapping_sub(slot) as i64).ok()
                     } else if s.addr & !ptr_mask == 0 {
@@ -203,7 +203,7 @@ impl Built {
                 }
             }
             AddressEncoding::Raw32 => {
-                for (i, s) in self.symbols.iter().enumerate() {
+                for (i, s) in self.symbols().enumerate() {
                     let a = u32::try_from(s.addr).map_err(|_| overflow(i, s.addr))?;
                     put(&mut offsets, u64::from(a), 4, e);
                 }

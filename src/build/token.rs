@@ -14,13 +14,31 @@
 //!   the code stand for the pair and replace the pair in every symbol greedily from the
 //!   left, without overlap (`compress_symbols()`), updating the profits.
 //!
-//! The kernel rescans every symbol for every code: O(256 x all bytes). Here each pair
-//! keeps the list of symbols that contain it, so a round visits only the symbols it
-//! changes. A replacement of `ab` by `X` only creates pairs that contain `X`, and `X`
-//! never occurred before, so each pair's list is filled once: either in the first count
-//! (pairs of original bytes) or in the round that creates its newest code. A list entry
-//! may be stale (an earlier round destroyed the pair in that symbol); the symbol is
-//! then checked and skipped, exactly as `find_token()` skips it.
+//! The kernel rescans every symbol for every code: O(256 x all bytes). Here, as in
+//! Re-Pair (Larsson and Moffat), pairs keep lists of the positions where they occur,
+//! so a replacement costs O(1): the profits of the pairs around it change, and the node
+//! of the second byte is marked dead. Symbols stay in one arena; a live node at `i`
+//! with code `c` covers the original bytes `i .. i + len(c)`, so the next node is found
+//! from the expansion length of the code, and the previous one from a bitmap of live
+//! nodes.
+//!
+//! Which positions to visit in a round: a replacement of `ab` by `X` only creates
+//! pairs that contain `X`, and every `X` node stays where it was created. So a pair of
+//! two original bytes occurs only where it occurred at the start, and any other pair
+//! occurs only next to nodes of its newest code, which are the positions where that
+//! code was created. The first count lists the positions of the original pairs; each
+//! round records where it put its new code (and prunes that list of the newest code it
+//! scans). All lists are in ascending position order, so processing one in order is
+//! the kernel's left-to-right greedy replacement (`"aaa"` becomes `"Xa"`); a position
+//! whose pair is no longer there (an earlier replacement consumed or changed a node) is
+//! skipped.
+//!
+//! The best profit never grows from one round to the next: every profit is at most
+//! the chosen one, old pairs only lose occurrences, and a new pair occurs at most as
+//! often as its new code. So the first lists are kept only for pairs whose count
+//! reaches a threshold (1/64 of the best profit); should the best pair ever be an
+//! unlisted original pair, the threshold is lowered and one scan of the arena lists the
+//! original pairs now above it. That keeps memory (and page faults) down.
 //!
 //! One corner of `compress_symbols()` is not reproduced because it cannot happen: after
 //! the first replacement in a symbol its search window includes the terminating NUL,
@@ -65,7 +83,8 @@ impl Packed {
         }
     }
 
-    /// Appends a symbol made of `kind` and `name`.
+    /// Appends a symbol made of `kind` and `name`. [`optimize`] needs symbols shorter
+    /// than 65,535 bytes (kernel symbols are below `KSYM_NAME_LEN`, 512).
     pub fn push(&mut self, kind: u8, name: &[u8]) {
         let start = self.arena.len();
         self.arena.push(kind);
@@ -110,185 +129,400 @@ fn best(profit: &[i32]) -> (usize, i32) {
     (at, max)
 }
 
-/// Posting lists of the first count, in one array: pair `p` is
-/// `csr[off[p]..off[p + 1]]`.
-struct Initial {
-    off: Vec<u32>,
-    csr: Vec<u32>,
-}
+/// Two bitmaps over arena positions, interleaved so that one cache line holds both:
+/// live nodes, and first nodes of symbols (plus the end of the arena).
+struct Flags(Vec<[u64; 2]>);
 
-impl Initial {
-    /// Symbols that contained pair `p` at the start.
-    fn list(&self, p: usize) -> &[u32] {
-        let lo = self.off.get(p).copied().unwrap_or(0) as usize;
-        let hi = self.off.get(p + 1).copied().unwrap_or(0) as usize;
-        self.csr.get(lo..hi).unwrap_or_default()
+const ALIVE: usize = 0;
+const FIRST: usize = 1;
+
+impl Flags {
+    fn new(n: usize) -> Self {
+        Flags(vec![[!0, 0]; n / 64 + 1])
     }
-}
 
-/// Posting lists of pairs created by replacements.
-struct Later {
-    lists: Vec<Vec<u32>>,
-    /// Last symbol appended to each pair's list (deduplication).
-    last: Vec<u32>,
-}
+    #[inline]
+    fn get(&self, which: usize, i: usize) -> bool {
+        self.0
+            .get(i / 64)
+            .and_then(|w| w.get(which))
+            .is_some_and(|w| w >> (i % 64) & 1 != 0)
+    }
 
-impl Later {
-    /// Notes that symbol `s` contains pair `p`, created in this round.
-    fn note(&mut self, p: usize, s: u32) {
-        if let (Some(l), Some(list)) = (self.last.get_mut(p), self.lists.get_mut(p)) {
-            if *l != s {
-                *l = s;
-                list.push(s);
+    #[inline]
+    fn set(&mut self, which: usize, i: usize, on: bool) {
+        if let Some(w) = self.0.get_mut(i / 64).and_then(|w| w.get_mut(which)) {
+            if on {
+                *w |= 1 << (i % 64);
+            } else {
+                *w &= !(1 << (i % 64));
             }
         }
     }
+
+    /// The live node before `i`, which must not be the first of its symbol.
+    #[inline]
+    fn prev_alive(&self, i: usize) -> usize {
+        let mut w = i / 64;
+        let word = |w: usize| self.0.get(w).map_or(0, |x| x[0]);
+        let mut bits = word(w) & ((1u64 << (i % 64)) - 1);
+        while bits == 0 {
+            let Some(p) = w.checked_sub(1) else {
+                return 0;
+            };
+            w = p;
+            bits = word(w);
+        }
+        w * 64 + 63 - bits.leading_zeros() as usize
+    }
 }
 
-/// Counts the profits of all pairs and builds the first posting lists.
-fn count(syms: &Packed, profit: &mut [i32]) -> (Initial, Later) {
-    let mut last = vec![u32::MAX; 0x10000];
-    let mut count = vec![0u32; 0x10001];
-    for s in 0..syms.count() {
-        let sym = syms.get(s);
-        for (&a, &b) in sym.iter().zip(sym.iter().skip(1)) {
-            let p = pair(a, b);
-            add(profit, p, 1);
-            if let (Some(l), Some(c)) = (last.get_mut(p), count.get_mut(p + 1)) {
-                if *l != s as u32 {
-                    *l = s as u32;
-                    *c += 1;
+/// Lists are kept for pairs whose count is at least the best profit divided by this.
+const KEEP_DIVISOR: i32 = 64;
+
+/// The working state of [`optimize`].
+struct State<'a> {
+    /// The arena: the code of each live node (dead nodes keep stale values).
+    val: &'a mut [u8],
+    /// Live nodes and first nodes.
+    flags: Flags,
+    /// What each code stands for.
+    slots: [Slot; 256],
+    /// Expansion length of every code.
+    explen: [u16; 256],
+    /// `token_profit[]`.
+    profit: Vec<i32>,
+    /// All position lists.
+    store: Vec<u32>,
+    /// Original pair `p` occurred at `store[list[p].0 ..][.. list[p].1]`.
+    list: Vec<(u32, u32)>,
+    /// Whether original pair `p` has a list.
+    listed: Vec<bool>,
+    /// Code `c` was created at `store[seg[c].0 ..][.. seg[c].1]`.
+    seg: [(u32, u32); 256],
+    /// Lists are made only for pairs with at least this count.
+    keep: i32,
+    /// `keep` is the best profit divided by this.
+    divisor: i32,
+}
+
+impl State<'_> {
+    #[inline]
+    fn code(&self, i: usize) -> u8 {
+        self.val.get(i).copied().unwrap_or(0)
+    }
+
+    #[inline]
+    fn len(&self, c: u8) -> usize {
+        usize::from(self.explen.get(usize::from(c)).copied().unwrap_or(1))
+    }
+
+    #[inline]
+    fn is_byte(&self, c: u8) -> bool {
+        self.slots.get(usize::from(c)) == Some(&Slot::Byte)
+    }
+
+    #[inline]
+    fn at(&self, k: usize) -> usize {
+        self.store.get(k).copied().unwrap_or(0) as usize
+    }
+
+    #[inline]
+    fn put(&mut self, k: usize, i: usize) {
+        if let Some(x) = self.store.get_mut(k) {
+            *x = i as u32;
+        }
+    }
+
+    /// Counts all pairs (`build_initial_token_table()`) and lists the positions of
+    /// those above the threshold, in one array. All nodes are live and one byte here,
+    /// so the arena is read as one string; the pairs across symbol boundaries are
+    /// taken out of the profits, and left in the lists, where [`State::replace_at`]
+    /// rejects them.
+    fn first_lists(&mut self, starts: &[u32]) {
+        let arena = &*self.val;
+        let pairs = || {
+            arena
+                .iter()
+                .zip(arena.iter().skip(1))
+                .map(|(&a, &b)| pair(a, b))
+        };
+        let mut count = vec![0u32; 0x10000];
+        for p in pairs() {
+            if let Some(c) = count.get_mut(p) {
+                *c += 1;
+            }
+        }
+        let mut profit = core::mem::take(&mut self.profit);
+        for (pr, &c) in profit.iter_mut().zip(&count) {
+            *pr = c as i32;
+        }
+        for &s in starts.iter().skip(1) {
+            let s = s as usize;
+            if let (Some(&a), Some(&b)) = (arena.get(s.wrapping_sub(1)), arena.get(s)) {
+                add(&mut profit, pair(a, b), -1);
+            }
+        }
+        self.keep = (best(&profit).1 / self.divisor).max(1);
+        let mut sum = 0u32;
+        for (p, (&pr, c)) in profit.iter().zip(count.iter_mut()).enumerate() {
+            if pr >= self.keep {
+                if let (Some(l), Some(f)) = (self.list.get_mut(p), self.listed.get_mut(p)) {
+                    *l = (sum, *c);
+                    *f = true;
                 }
+                let len = *c;
+                *c = sum;
+                sum += len;
+            } else {
+                *c = u32::MAX;
             }
         }
-    }
-    // Prefix sums: count[p] becomes the start of pair p's list.
-    let mut sum = 0u32;
-    for c in count.iter_mut() {
-        sum += *c;
-        *c = sum;
-    }
-    let off = count.clone();
-    let mut fill = count;
-    let mut csr = vec![0u32; sum as usize];
-    last.fill(u32::MAX);
-    for s in 0..syms.count() {
-        let sym = syms.get(s);
-        for (&a, &b) in sym.iter().zip(sym.iter().skip(1)) {
-            let p = pair(a, b);
-            if let (Some(l), Some(f)) = (last.get_mut(p), fill.get_mut(p)) {
-                if *l != s as u32 {
-                    *l = s as u32;
-                    if let Some(slot) = csr.get_mut(*f as usize) {
-                        *slot = s as u32;
+        // `count` now holds each listed pair's fill position, u32::MAX for others.
+        let mut store = vec![0u32; sum as usize];
+        for (i, p) in pairs().enumerate() {
+            if let Some(f) = count.get_mut(p) {
+                if *f != u32::MAX {
+                    if let Some(slot) = store.get_mut(*f as usize) {
+                        *slot = i as u32;
                     }
                     *f += 1;
                 }
             }
         }
+        self.profit = profit;
+        self.store = store;
     }
-    // `last` is shared with the later lists: it is still u32::MAX for every pair that
-    // did not occur, and pairs that did occur never get later entries.
-    (
-        Initial { off, csr },
-        Later {
-            lists: vec![Vec::new(); 0x10000],
-            last,
-        },
-    )
-}
 
-/// Replaces `ab` by `x` in `sym`, greedily from the left without overlap, into `out`.
-fn replace(sym: &[u8], a: u8, b: u8, x: u8, out: &mut Vec<u8>) {
-    out.clear();
-    let mut it = sym.iter().copied().peekable();
-    while let Some(c) = it.next() {
-        if c == a && it.peek() == Some(&b) {
-            it.next();
-            out.push(x);
-        } else {
-            out.push(c);
+    /// Lowers the threshold for a best profit of `best` and lists every original
+    /// pair above it that has no list yet.
+    fn rescan(&mut self, best: i32) {
+        self.keep = (best / self.divisor).max(1);
+        let mut found: Vec<(u32, u32)> = Vec::new();
+        let n = self.val.len();
+        let mut i = 0;
+        while i < n {
+            let (a, j) = (self.code(i), i + self.len(self.code(i)));
+            if !self.flags.get(FIRST, j) {
+                let (b, p) = (self.code(j), pair(a, self.code(j)));
+                if self.is_byte(a)
+                    && self.is_byte(b)
+                    && !self.listed.get(p).copied().unwrap_or(true)
+                    && self.profit.get(p).copied().unwrap_or(0) >= self.keep
+                {
+                    found.push((p as u32, i as u32));
+                }
+            }
+            i = j;
         }
+        // Positions are distinct per pair: this is a stable sort by pair.
+        found.sort_unstable();
+        for group in found.chunk_by(|x, y| x.0 == y.0) {
+            let Some(&(p, _)) = group.first() else {
+                continue;
+            };
+            let start = self.store.len() as u32;
+            self.store.extend(group.iter().map(|&(_, at)| at));
+            if let (Some(l), Some(f)) = (
+                self.list.get_mut(p as usize),
+                self.listed.get_mut(p as usize),
+            ) {
+                *l = (start, group.len() as u32);
+                *f = true;
+            }
+        }
+    }
+
+    /// One round: replaces every occurrence of `ab` by the new code `x`
+    /// (`compress_symbols()`), and records where `x` now is.
+    fn round(&mut self, (a, b): (u8, u8), x: u8) {
+        let p = pair(a, b);
+        if self.is_byte(a) && self.is_byte(b) {
+            if !self.listed.get(p).copied().unwrap_or(false) {
+                self.rescan(self.profit.get(p).copied().unwrap_or(0));
+            }
+            // The list is used up here: `x` goes where the pair was replaced.
+            let (start, count) = self.list.get(p).copied().unwrap_or((0, 0));
+            let mut w = start as usize;
+            for k in start as usize..(start + count) as usize {
+                let i = self.at(k);
+                if self.replace_at(i, (a, b), x) {
+                    self.put(w, i);
+                    w += 1;
+                }
+            }
+            self.set_seg(x, start as usize, w);
+            return;
+        }
+        // The newest code of the pair (codes are made from 255 down).
+        let z = match (self.is_byte(a), self.is_byte(b)) {
+            (true, _) => b,
+            (_, true) => a,
+            _ => a.min(b),
+        };
+        let (start, count) = self.seg.get(usize::from(z)).copied().unwrap_or((0, 0));
+        let mut made = Vec::new();
+        let mut w = start as usize;
+        for k in start as usize..(start + count) as usize {
+            let i = self.at(k);
+            if !self.flags.get(ALIVE, i) || self.code(i) != z {
+                continue; // no longer a `z` node
+            }
+            if z == a {
+                if self.replace_at(i, (a, b), x) {
+                    made.push(i as u32);
+                    continue;
+                }
+            } else if !self.flags.get(FIRST, i) {
+                let h = self.flags.prev_alive(i);
+                if self.replace_at(h, (a, b), x) {
+                    made.push(h as u32);
+                    continue;
+                }
+            }
+            self.put(w, i);
+            w += 1;
+        }
+        self.set_seg(z, start as usize, w);
+        let at = self.store.len();
+        self.store.extend_from_slice(&made);
+        self.set_seg(x, at, self.store.len());
+    }
+
+    fn set_seg(&mut self, code: u8, start: usize, end: usize) {
+        if let Some(s) = self.seg.get_mut(usize::from(code)) {
+            *s = (start as u32, (end - start) as u32);
+        }
+    }
+
+    /// Replaces the pair `ab` at node `i` by `x` if it is there, updating the profits
+    /// of the pairs around it (`forget_symbol()`/`learn_symbol()` in effect).
+    fn replace_at(&mut self, i: usize, (a, b): (u8, u8), x: u8) -> bool {
+        if !self.flags.get(ALIVE, i) || self.code(i) != a {
+            return false;
+        }
+        let j = i + self.len(a);
+        if self.flags.get(FIRST, j) || self.code(j) != b {
+            return false;
+        }
+        let k = j + self.len(b);
+        add(&mut self.profit, pair(a, b), -1);
+        if !self.flags.get(FIRST, i) {
+            let v = self.code(self.flags.prev_alive(i));
+            add(&mut self.profit, pair(v, a), -1);
+            add(&mut self.profit, pair(v, x), 1);
+        }
+        if !self.flags.get(FIRST, k) {
+            let v = self.code(k);
+            add(&mut self.profit, pair(b, v), -1);
+            add(&mut self.profit, pair(x, v), 1);
+        }
+        if let Some(c) = self.val.get_mut(i) {
+            *c = x;
+        }
+        self.flags.set(ALIVE, j, false);
+        true
+    }
+
+    /// Moves the live nodes together (in place: the write position never passes the
+    /// read position), records the new starts and lengths, and returns the arena's
+    /// new length. A symbol's first node is always live, so its new start is the
+    /// number of live nodes before its old start.
+    fn compact(&mut self, starts: &mut [u32], lens: &mut [u32]) -> usize {
+        let mut w = 0usize;
+        let mut next_start = starts.iter_mut().peekable();
+        for (k, word) in self.flags.0.iter().enumerate() {
+            let base = k * 64;
+            while let Some(s) = next_start.peek_mut() {
+                let at = **s as usize;
+                if at >= base + 64 {
+                    break;
+                }
+                let below = if at > base {
+                    word[ALIVE] & ((1u64 << (at - base)) - 1)
+                } else {
+                    0
+                };
+                **s = (w + below.count_ones() as usize) as u32;
+                next_start.next();
+            }
+            let mut bits = word[ALIVE];
+            while bits != 0 {
+                let i = base + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let Some(&c) = self.val.get(i) else { break };
+                if let Some(d) = self.val.get_mut(w) {
+                    *d = c;
+                }
+                w += 1;
+            }
+        }
+        for (k, len) in lens.iter_mut().enumerate() {
+            let start = starts.get(k).copied().unwrap_or(0);
+            let end = starts.get(k + 1).map_or(w as u32, |&s| s);
+            *len = end - start;
+        }
+        w
     }
 }
 
 /// Runs the kernel's token optimisation on `syms` in place and returns the table.
 pub fn optimize(syms: &mut Packed) -> [Slot; 256] {
+    optimize_with(syms, KEEP_DIVISOR)
+}
+
+/// [`optimize`] with a given list threshold divisor (tests force rescans).
+fn optimize_with(syms: &mut Packed, divisor: i32) -> [Slot; 256] {
     let mut slots = [Slot::Unused; 256];
     for &b in &syms.arena {
         if let Some(s) = slots.get_mut(usize::from(b)) {
             *s = Slot::Byte;
         }
     }
-    let mut profit = vec![0i32; 0x10000];
-    let (initial, mut later) = count(syms, &mut profit);
-    let mut scratch = Vec::with_capacity(crate::KSYM_NAME_LEN);
+    let n = syms.arena.len();
+    let mut flags = Flags::new(n);
+    for &s in &syms.start {
+        flags.set(FIRST, s as usize, true);
+    }
+    flags.set(FIRST, n, true);
+    let mut st = State {
+        val: &mut syms.arena,
+        flags,
+        slots,
+        explen: [1; 256],
+        profit: vec![0; 0x10000],
+        store: Vec::new(),
+        list: vec![(0, 0); 0x10000],
+        listed: vec![false; 0x10000],
+        seg: [(0, 0); 256],
+        keep: 1,
+        divisor,
+    };
+    st.first_lists(&syms.start);
 
+    // optimize_result().
     for code in (0..=255u8).rev() {
-        if slots.get(usize::from(code)) != Some(&Slot::Unused) {
+        if st.slots.get(usize::from(code)) != Some(&Slot::Unused) {
             continue;
         }
-        let (p, gain) = best(&profit);
+        let (p, gain) = best(&st.profit);
         if gain <= 0 {
             break;
         }
         let (a, b) = ((p & 0xff) as u8, (p >> 8) as u8);
-        if let Some(s) = slots.get_mut(usize::from(code)) {
+        if let Some(s) = st.slots.get_mut(usize::from(code)) {
             *s = Slot::Pair(a, b);
         }
-        // The pair disappears everywhere, so its lists are never needed again.
-        let added = later
-            .lists
-            .get_mut(p)
-            .map(core::mem::take)
-            .unwrap_or_default();
-        for &s in initial.list(p).iter().chain(&added) {
-            compress_one(syms, s, (a, b), code, &mut profit, &mut later, &mut scratch);
+        let len = st.len(a) + st.len(b);
+        if let Some(e) = st.explen.get_mut(usize::from(code)) {
+            *e = len as u16;
         }
+        st.round((a, b), code);
     }
+    let used = st.compact(&mut syms.start, &mut syms.len);
+    let slots = st.slots;
+    syms.arena.truncate(used);
     slots
-}
-
-/// `compress_symbols()` for one symbol: forget its pairs, replace, learn the new ones.
-fn compress_one(
-    syms: &mut Packed,
-    s: u32,
-    (a, b): (u8, u8),
-    x: u8,
-    profit: &mut [i32],
-    lists: &mut Later,
-    scratch: &mut Vec<u8>,
-) {
-    let i = s as usize;
-    let (Some(&start), Some(len)) = (syms.start.get(i), syms.len.get_mut(i)) else {
-        return;
-    };
-    let start = start as usize;
-    let Some(sym) = syms.arena.get_mut(start..start + *len as usize) else {
-        return;
-    };
-    if !sym
-        .iter()
-        .zip(sym.iter().skip(1))
-        .any(|(&c, &d)| c == a && d == b)
-    {
-        return;
-    }
-    for (&c, &d) in sym.iter().zip(sym.iter().skip(1)) {
-        add(profit, pair(c, d), -1);
-    }
-    replace(sym, a, b, x, scratch);
-    if let Some(dst) = sym.get_mut(..scratch.len()) {
-        dst.copy_from_slice(scratch);
-    }
-    *len = scratch.len() as u32;
-    for (&c, &d) in scratch.iter().zip(scratch.iter().skip(1)) {
-        let p = pair(c, d);
-        add(profit, p, 1);
-        if c == x || d == x {
-            lists.note(p, s);
-        }
-    }
 }
 
 /// The full text of every code: a byte stands for itself, a pair for the text of its
@@ -323,6 +557,20 @@ pub fn expand_all(slots: &[Slot; 256]) -> Vec<Vec<u8>> {
 mod tests {
     use super::*;
     use std::format;
+
+    /// Replaces `ab` by `x` greedily from the left without overlap (`compress_symbols()`).
+    fn replace(sym: &[u8], a: u8, b: u8, x: u8, out: &mut Vec<u8>) {
+        out.clear();
+        let mut it = sym.iter().copied().peekable();
+        while let Some(c) = it.next() {
+            if c == a && it.peek() == Some(&b) {
+                it.next();
+                out.push(x);
+            } else {
+                out.push(c);
+            }
+        }
+    }
 
     /// The kernel's algorithm, literally (O(256 x bytes)), as an oracle.
     fn reference(syms: &mut Vec<Vec<u8>>) -> [Slot; 256] {
@@ -381,6 +629,11 @@ mod tests {
             v.extend_from_slice(n);
             plain.push(v);
         }
+        let want = reference(&mut plain.clone());
+        for divisor in [1, 2, 64, i32::MAX] {
+            let mut p = packed.clone();
+            assert_eq!(optimize_with(&mut p, divisor), want, "divisor {divisor}");
+        }
         let slots = optimize(&mut packed);
         let want = reference(&mut plain);
         assert_eq!(slots, want);
@@ -418,6 +671,33 @@ mod tests {
             .collect();
         let refs: Vec<&[u8]> = many.iter().map(|v| &v[..]).collect();
         check(&refs);
+    }
+
+    #[test]
+    fn random_small_alphabets() {
+        // xorshift: deterministic, no dependency.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for round in 0..200 {
+            let alphabet = 1 + rnd(6) as u8;
+            let count = 1 + rnd(40) as usize;
+            let names: Vec<Vec<u8>> = (0..count)
+                .map(|_| {
+                    let len = rnd(24) as usize;
+                    (0..len)
+                        .map(|_| b'a' + rnd(u64::from(alphabet)) as u8)
+                        .collect()
+                })
+                .collect();
+            let refs: Vec<&[u8]> = names.iter().map(|v| &v[..]).collect();
+            let _ = round;
+            check(&refs);
+        }
     }
 
     #[test]

@@ -75,6 +75,7 @@ pub fn run(a: &Args) -> ExitCode {
         let _ = err.write_all(usage(opts.kernel).as_bytes());
         return ExitCode::FAILURE;
     }
+    let t0 = std::time::Instant::now();
     let input = match std::fs::read(&a.map) {
         Ok(v) => v,
         Err(e) => {
@@ -107,7 +108,8 @@ pub fn run(a: &Args) -> ExitCode {
             }
         }
     }
-    let built = match kb::build(&syms, &opts) {
+    eprintln!("parsed {:?}", t0.elapsed());
+    let built = match kb::build(syms, &opts) {
         Ok(b) => b,
         Err(e) => {
             let _ = writeln!(err, "{e}");
@@ -119,7 +121,10 @@ pub fn run(a: &Args) -> ExitCode {
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match built.write_asm(&mut out).and_then(|()| out.flush()) {
+    let t1 = std::time::Instant::now();
+    let r = built.write_asm(&mut out).and_then(|()| out.flush());
+    eprintln!("written {:?}", t1.elapsed());
+    match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(err, "kallsyms: write error: {e}");
