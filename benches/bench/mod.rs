@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+//! The benchmark driver: tables, operations, timing, report.
+
+mod plot;
+mod synth;
+
+use std::ffi::CString;
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use kallsyms::accel::{self, ProbeCache};
+use kallsyms::build::{self, KernelVersion, Options, ParseMode};
+use kallsyms::livepatch::{find_object_symbol, AddressZero, KlpObject};
+use kallsyms::{Layout, Match, Sections, Table, KSYM_NAME_LEN};
+
+/// One table to measure on: its map and its built form.
+pub struct Subject {
+    pub name: String,
+    pub map: Vec<u8>,
+    pub options: Options,
+    pub owned: build::OwnedTable,
+    pub sections: Sections,
+}
+
+/// One result line.
+pub struct Row {
+    pub op: &'static str,
+    pub table: String,
+    pub symbols: u32,
+    pub ours_ns: f64,
+    pub kernel_ns: f64,
+    pub bytes: usize,
+}
+
+/// Times `f` (which runs `per` operations) and returns ns per operation: the best of
+/// several rounds, each at least ~60 ms.
+fn time_ns(per: usize, mut f: impl FnMut() -> u64) -> f64 {
+    let per = per.max(1);
+    let t = Instant::now();
+    black_box(f());
+    let once = t.elapsed().max(Duration::from_micros(1));
+    let reps = ((Duration::from_millis(60).as_nanos() / once.as_nanos()) as usize).clamp(1, 1000);
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let t = Instant::now();
+        for _ in 0..reps {
+            black_box(f());
+        }
+        let ns = t.elapsed().as_nanos() as f64 / (reps * per) as f64;
+        best = best.min(ns);
+    }
+    best
+}
+
+/// A deterministic shuffle (xorshift), so runs are comparable.
+fn shuffle<T>(v: &mut [T], mut seed: u64) {
+    for i in (1..v.len()).rev() {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        v.swap(i, (seed % (i as u64 + 1)) as usize);
+    }
+}
+
+fn sections_of(syms: &build::SymbolList) -> Sections {
+    let mut s = Sections {
+        kallsyms_all: true,
+        ..Sections::default()
+    };
+    let mut max = 0;
+    for m in syms.iter() {
+        max = max.max(m.addr);
+        match m.name {
+            b"_stext" => s.stext = m.addr,
+            b"_etext" => s.etext = m.addr,
+            b"_sinittext" => s.sinittext = m.addr,
+            b"_einittext" => s.einittext = m.addr,
+            b"__init_begin" => s.init_begin = m.addr,
+            b"__init_end" => s.init_end = m.addr,
+            b"_end" => s.end = m.addr,
+            _ => {}
+        }
+    }
+    if s.end == 0 {
+        s.etext = max + 0x1000;
+        s.end = max + 0x1000;
+    }
+    s
+}
+
+impl Subject {
+    pub fn new(name: &str, map: Vec<u8>, absolute_percpu: bool) -> Subject {
+        let options = Options {
+            all_symbols: true,
+            absolute_percpu,
+            pc_relative: false,
+            kernel: KernelVersion::V6_12,
+        };
+        let syms = build::parse_map(&map, ParseMode::Kallsyms).expect("map parses");
+        let sections = sections_of(&syms);
+        let built = build::build(syms, &options).expect("map builds");
+        let layout = Layout::linux(6, 12, 0, false, absolute_percpu);
+        let owned = built.owned_table(layout).expect("owned table");
+        Subject {
+            name: name.to_string(),
+            map,
+            options,
+            owned,
+            sections,
+        }
+    }
+
+    fn table(&self) -> Table<'_> {
+        self.owned
+            .table()
+            .expect("valid table")
+            .with_sections(self.sections)
+    }
+
+    fn kernel_tables(&self) -> kernel_ref::KernelTables<'_> {
+        let raw = self.owned.raw();
+        let s = &self.sections;
+        kernel_ref::KernelTables {
+            num_syms: raw.num_syms,
+            names: raw.names,
+            markers: raw.markers,
+            token_table: raw.token_table,
+            token_index: raw.token_index,
+            offsets: raw.offsets,
+            relative_base: raw.relative_base,
+            seqs_of_names: raw.seqs_of_names,
+            absolute_percpu: self.options.absolute_percpu,
+            kallsyms_all: true,
+            stext: s.stext,
+            etext: s.etext,
+            sinittext: s.sinittext,
+            einittext: s.einittext,
+            end: s.end,
+            init_begin: s.init_begin,
+            init_end: s.init_end,
+        }
+    }
+}
+
+/// Runs every operation on one subject.
+fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
+    let bare = subject.table();
+    let n = bare.len();
+    let mut cache = Box::<ProbeCache>::default();
+    cache.fill(&bare);
+    let mut blocks = vec![0u16; n as usize];
+    accel::fill_block_offsets(&bare, &mut blocks).expect("block offsets fit");
+    let mut hash = vec![0u32; accel::hash_slots(accel::distinct_names(&bare))];
+    accel::fill_hash_index(&bare, &mut hash).expect("hash index");
+    let cached = bare.clone().with_probe_cache(&cache).unwrap();
+    let idx2 = cached.clone().with_block_offsets(&blocks).unwrap();
+    let idx8 = idx2.clone().with_hash_index(&hash).unwrap();
+    let idx2_bytes = blocks.len() * 2;
+    let idx8_bytes = idx2_bytes + hash.len() * 4;
+
+    let kt = subject.kernel_tables();
+    let k = kernel_ref::session(&kt).expect("kernel reference session");
+
+    // Queries: every symbol's name (shuffled, capped at `limit`), names that are
+    // not in the table, base names of suffixed symbols, addresses inside symbols,
+    // duplicated names.
+    let mut buf = [0u8; KSYM_NAME_LEN];
+    let mut names: Vec<Vec<u8>> = bare
+        .iter()
+        .map(|s| bare.name(&s, &mut buf).to_vec())
+        .collect();
+    let all_names = names.clone();
+    names.retain(|n| !n.is_empty());
+    shuffle(&mut names, 0x5eed);
+    names.truncate(limit);
+    let cnames: Vec<CString> = names
+        .iter()
+        .map(|n| CString::new(n.clone()).unwrap())
+        .collect();
+    let crefs: Vec<&std::ffi::CStr> = cnames.iter().map(|c| c.as_c_str()).collect();
+    let missing: Vec<Vec<u8>> = names
+        .iter()
+        .map(|n| {
+            let mut m = n.clone();
+            m.push(b'~');
+            m
+        })
+        .collect();
+    let cmissing: Vec<CString> = missing
+        .iter()
+        .map(|n| CString::new(n.clone()).unwrap())
+        .collect();
+    let cmissing_refs: Vec<&std::ffi::CStr> = cmissing.iter().map(|c| c.as_c_str()).collect();
+    let mut addrs: Vec<u64> = Vec::with_capacity(names.len());
+    let mut seed = 0x1234_5678_u64;
+    for i in 0..names.len().min(n as usize) {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let idx = (seed >> 33) % u64::from(n);
+        let p = bare.position(bare.address(idx as u32)).unwrap();
+        let a = p.start + if p.size > 1 { (seed >> 7) % p.size } else { 0 };
+        if subject.sections.is_ksym_addr(a) {
+            addrs.push(a);
+        }
+        let _ = i;
+    }
+    let mut dup_names: Vec<Vec<u8>> = {
+        let mut sorted = all_names.clone();
+        sorted.sort();
+        let mut d: Vec<Vec<u8>> = sorted
+            .windows(2)
+            .filter(|w| w[0] == w[1] && !w[0].is_empty())
+            .map(|w| w[0].clone())
+            .collect();
+        d.dedup();
+        d
+    };
+    dup_names.truncate(limit);
+    let cdups: Vec<CString> = dup_names
+        .iter()
+        .map(|n| CString::new(n.clone()).unwrap())
+        .collect();
+    let cdup_refs: Vec<&std::ffi::CStr> = cdups.iter().map(|c| c.as_c_str()).collect();
+
+    // Correctness first: every answer equals the kernel's.
+    for (name, c) in names.iter().zip(&crefs) {
+        let want = k.lookup_name(c.to_bytes());
+        for t in [&bare, &cached, &idx2, &idx8] {
+            assert_eq!(t.lookup_name(name).map_or(0, |s| s.address), want);
+        }
+    }
+    for m in &missing {
+        assert_eq!(
+            idx8.lookup_name(m).map_or(0, |s| s.address),
+            k.lookup_name(m)
+        );
+        assert!(cached.lookup_name(m).is_none() || k.lookup_name(m) != 0);
+    }
+    for &a in &addrs {
+        let (kname, ksize, koff) = k.lookup(a).expect("kernel finds the address");
+        for t in [&cached, &idx2] {
+            let (sym, pos) = t.lookup_address(a).unwrap();
+            assert_eq!(
+                (t.name(&sym, &mut buf), pos.size, pos.offset),
+                (&kname[..], ksize, koff)
+            );
+        }
+    }
+    for d in &dup_names {
+        let ours: Vec<u64> = idx2
+            .matches(d, Match::EXACT)
+            .map(|f| f.symbol.address)
+            .collect();
+        assert_eq!(ours, k.on_each_match_symbol(d, None));
+        let (kret, kaddr, _) = k.klp_find_object_symbol(None, d, 1);
+        let r = find_object_symbol(
+            KlpObject::Vmlinux(&idx2),
+            d,
+            1,
+            AddressZero::KernelCompatible,
+        );
+        assert_eq!(
+            (kret, kaddr),
+            r.map_or_else(|e| (e.to_errno(), 0), |a| (0, a))
+        );
+    }
+
+    let table = subject.name.clone();
+    let mut push = |op, ours_ns, kernel_ns, bytes| {
+        rows.push(Row {
+            op,
+            table: table.clone(),
+            symbols: n,
+            ours_ns,
+            kernel_ns,
+            bytes,
+        })
+    };
+
+    let kernel_lookup = time_ns(crefs.len(), || k.bench_lookup_name(&crefs));
+    let lookup = |t: &Table<'_>| {
+        time_ns(names.len(), || {
+            names.iter().fold(0u64, |acc, n| {
+                acc.wrapping_add(t.lookup_name(n).map_or(0, |s| s.address))
+            })
+        })
+    };
+    push("lookup_name", lookup(&cached), kernel_lookup, 4092);
+    push("lookup_name_nocache", lookup(&bare), kernel_lookup, 0);
+    push(
+        "lookup_name_idx2",
+        lookup(&idx2),
+        kernel_lookup,
+        idx2_bytes + 4092,
+    );
+    push(
+        "lookup_name_idx8",
+        lookup(&idx8),
+        kernel_lookup,
+        idx8_bytes + 4092,
+    );
+
+    let kernel_missing = time_ns(cmissing_refs.len(), || k.bench_lookup_name(&cmissing_refs));
+    let ours_missing = time_ns(missing.len(), || {
+        missing.iter().fold(0u64, |acc, n| {
+            acc.wrapping_add(cached.lookup_name(n).map_or(0, |s| s.address))
+        })
+    });
+    push("lookup_missing", ours_missing, kernel_missing, 4092);
+
+    // Suffix-aware: the first match of every name's base under Match::ALL. The
+    // kernel has no such lookup (a full scan would be its only way): the baseline is
+    // its exact lookup of the same names.
+    let bases: Vec<&[u8]> = names
+        .iter()
+        .map(|n| kallsyms::base_name(n, Match::ALL))
+        .collect();
+    let ours_suffix = time_ns(bases.len(), || {
+        bases.iter().fold(0u64, |acc, b| {
+            acc.wrapping_add(
+                cached
+                    .matches(b, Match::ALL)
+                    .next()
+                    .map_or(0, |f| f.symbol.address),
+            )
+        })
+    });
+    push("lookup_suffix", ours_suffix, kernel_lookup, 4092);
+
+    let kernel_addr = time_ns(addrs.len(), || k.bench_lookup(&addrs));
+    let addr = |t: &Table<'_>| {
+        time_ns(addrs.len(), || {
+            let mut nb = [0u8; KSYM_NAME_LEN];
+            addrs
+                .iter()
+                .fold(0u64, |acc, &a| match t.lookup_address(a) {
+                    Some((sym, p)) => acc
+                        .wrapping_add(t.name(&sym, &mut nb).len() as u64)
+                        .wrapping_add(p.size ^ p.offset),
+                    None => acc,
+                })
+        })
+    };
+    push("lookup_addr", addr(&cached), kernel_addr, 0);
+    push("lookup_addr_idx2", addr(&idx2), kernel_addr, idx2_bytes);
+
+    let kernel_iter = time_ns(n as usize, || k.bench_on_each_symbol());
+    let ours_iter = time_ns(n as usize, || {
+        let mut acc = 0u64;
+        cached.on_each_symbol(|name, a| {
+            acc = acc.wrapping_add(a ^ u64::from(name.first().copied().unwrap_or(0)));
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+        acc
+    });
+    push("iterate", ours_iter, kernel_iter, 0);
+
+    if !dup_names.is_empty() {
+        let kernel_walk = time_ns(cdup_refs.len(), || k.bench_on_each_match_symbol(&cdup_refs));
+        let ours_walk = time_ns(dup_names.len(), || {
+            dup_names.iter().fold(0u64, |acc, d| {
+                cached
+                    .matches(d, Match::EXACT)
+                    .fold(acc, |a, f| a.wrapping_add(f.symbol.address))
+            })
+        });
+        push("match_walk", ours_walk, kernel_walk, 4092);
+        let kernel_klp = time_ns(cdup_refs.len(), || {
+            k.bench_klp_find_object_symbol(&cdup_refs, 1)
+        });
+        let ours_klp = time_ns(dup_names.len(), || {
+            dup_names.iter().fold(0u64, |acc, d| {
+                let r = find_object_symbol(
+                    KlpObject::Vmlinux(&cached),
+                    d,
+                    1,
+                    AddressZero::KernelCompatible,
+                );
+                acc.wrapping_add(r.unwrap_or(0))
+            })
+        });
+        push("klp_resolve", ours_klp, kernel_klp, 4092);
+    }
+    drop(k);
+
+    // The builder, whole process for the C tool; ours runs the same work (read the
+    // map, build, write the .S) in process.
+    if let Some(c_tool) = kernel_ref::scripts_kallsyms() {
+        let dir = std::env::temp_dir().join(format!("kallsyms-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let map_path = dir.join("in.map");
+        std::fs::write(&map_path, &subject.map).unwrap();
+        let mut args = vec!["--all-symbols".to_string()];
+        if subject.options.absolute_percpu {
+            args.push("--absolute-percpu".to_string());
+        }
+        let c_out = std::process::Command::new(c_tool)
+            .args(&args)
+            .arg(&map_path)
+            .output()
+            .unwrap();
+        let ours_out = {
+            let map = std::fs::read(&map_path).unwrap();
+            let syms = build::parse_map(&map, ParseMode::Kallsyms).unwrap();
+            build::build(syms, &subject.options).unwrap().asm()
+        };
+        assert!(c_out.status.success());
+        assert!(
+            ours_out == c_out.stdout,
+            "{}: builder output differs from scripts/kallsyms",
+            subject.name
+        );
+        let rounds = if n > 500_000 { 1 } else { 3 };
+        let mut c_best = f64::MAX;
+        let mut ours_best = f64::MAX;
+        for _ in 0..rounds {
+            let t = Instant::now();
+            let out = std::process::Command::new(c_tool)
+                .args(&args)
+                .arg(&map_path)
+                .output()
+                .unwrap();
+            c_best = c_best.min(t.elapsed().as_nanos() as f64);
+            black_box(out);
+            let t = Instant::now();
+            let map = std::fs::read(&map_path).unwrap();
+            let syms = build::parse_map(&map, ParseMode::Kallsyms).unwrap();
+            let asm = build::build(syms, &subject.options).unwrap().asm();
+            std::fs::write(dir.join("out.S"), asm).unwrap();
+            ours_best = ours_best.min(t.elapsed().as_nanos() as f64);
+        }
+        push("build", ours_best, c_best, 0);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+pub fn main() {
+    if let Err(why) = kernel_ref::available() {
+        eprintln!("the kernel reference is not built ({why}): install linux-source-6.12");
+        std::process::exit(1);
+    }
+    let mut subjects: Vec<Subject> = Vec::new();
+    for fx in &crate::sfile::FIXTURES {
+        subjects.push(Subject::new(
+            fx.stem,
+            crate::sfile::data(fx.map),
+            fx.absolute_percpu,
+        ));
+    }
+    if let Ok(path) = std::env::var("KALLSYMS_BENCH_MAP") {
+        let map = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        subjects.push(Subject::new(&path, map, false));
+    }
+    let sizes: Vec<usize> = std::env::var("KALLSYMS_BENCH_SYNTH")
+        .unwrap_or_else(|_| "10000,100000,1000000,4000000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let seed_map = crate::sfile::data(crate::sfile::FIXTURES[1].map);
+    let mut rows = Vec::new();
+    for s in &subjects {
+        eprintln!("== {} ({} symbols)", s.name, s.owned.raw().num_syms);
+        run(s, &mut rows, 200_000);
+        report(&rows[rows.iter().position(|r| r.table == s.name).unwrap()..]);
+    }
+    drop(subjects);
+    for size in sizes {
+        let name = format!("synthetic-{size}");
+        eprintln!("== {name}");
+        let s = Subject::new(&name, synth::map(&seed_map, size), false);
+        let from = rows.len();
+        run(&s, &mut rows, 200_000);
+        report(&rows[from..]);
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut csv = String::from("op,table,symbols,ours_ns,kernel_ns,ratio,extra_bytes\n");
+    for r in &rows {
+        let _ = writeln!(
+            csv,
+            "{},{},{},{:.1},{:.1},{:.2},{}",
+            r.op,
+            r.table,
+            r.symbols,
+            r.ours_ns,
+            r.kernel_ns,
+            r.kernel_ns / r.ours_ns,
+            r.bytes
+        );
+    }
+    std::fs::write(dir.join("kallsyms.csv"), csv).unwrap();
+    std::fs::write(dir.join("kallsyms.svg"), plot::svg(&rows)).unwrap();
+    eprintln!("wrote {}", dir.join("kallsyms.csv").display());
+}
+
+fn report(rows: &[Row]) {
+    for r in rows {
+        println!(
+            "op={} symbols={} ours_ns={:.1} kernel_ns={:.1} ratio={:.2}",
+            r.op,
+            r.symbols,
+            r.ours_ns,
+            r.kernel_ns,
+            r.kernel_ns / r.ours_ns
+        );
+    }
+}
