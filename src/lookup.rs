@@ -654,7 +654,8 @@ impl Matches<'_, '_> {
                 if *len < PASS {
                     *len += 1;
                 }
-                if let Some(tail) = buf.get_mut(at..*len) {
+                // Non-empty, so `rotate_right` has no panic path (C ABI, tests/capi.rs).
+                if let Some(tail) = buf.get_mut(at..*len).filter(|t| !t.is_empty()) {
                     tail.rotate_right(1);
                     if let Some(slot) = tail.first_mut() {
                         *slot = (i, kind);

@@ -354,8 +354,13 @@ impl<'a> Table<'a> {
         let mut prev: u64 = 0;
         for i in 0..self.raw.num_syms {
             let a = self.decode_address(i).ok_or_else(|| {
-                let short =
-                    self.raw.offsets.len() / self.layout.address_entry_bytes() <= i as usize;
+                // `checked_div`: no division-by-zero panic path for the C ABI.
+                let short = self
+                    .raw
+                    .offsets
+                    .len()
+                    .checked_div(self.layout.address_entry_bytes())
+                    .map_or(true, |have| have <= i as usize);
                 FormatError::new(
                     Array::Offsets,
                     i,
@@ -613,7 +618,9 @@ pub(crate) fn cut_key(name: &[u8], key: SeqsKey) -> &[u8] {
     let cut = match key {
         SeqsKey::FullName => None,
         SeqsKey::CutAtFirstDot => memchr::memchr(b'.', name),
-        SeqsKey::CutAtLlvm => memchr::memmem::find(name, b".llvm."),
+        // Not `memchr::memmem`: its searcher has slice indexing the optimiser keeps,
+        // a panic path the C ABI must not have (tests/capi.rs); names are short.
+        SeqsKey::CutAtLlvm => name.windows(6).position(|w| w == b".llvm."),
     };
     match cut {
         Some(c) => name.get(..c).unwrap_or(name),
