@@ -20,18 +20,32 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+// With `capi`, `unsafe` is allowed in `capi` alone: every other module forbids it.
+#[forbid(unsafe_code)]
 pub mod accel;
+#[forbid(unsafe_code)]
 pub mod addrs;
+#[cfg(feature = "capi")]
+pub mod capi;
+#[forbid(unsafe_code)]
 pub mod error;
+#[forbid(unsafe_code)]
 pub mod layout;
+#[forbid(unsafe_code)]
 pub mod livepatch;
+#[forbid(unsafe_code)]
 pub mod lookup;
+#[forbid(unsafe_code)]
 pub mod matching;
+#[forbid(unsafe_code)]
 pub mod module;
+#[forbid(unsafe_code)]
 mod names;
+#[forbid(unsafe_code)]
 pub mod table;
 
 #[cfg(feature = "std")]
+#[forbid(unsafe_code)]
 pub mod build;
 
 pub use addrs::{Position, Sections};
