@@ -25,8 +25,9 @@ pub const PROBE_CACHE_NODES: usize = 1023;
 /// The name-record offsets of the first 10 levels of the name-index binary search
 /// (4 KiB): every lookup's first 10 probes need no walk from a marker.
 ///
-/// Node `k` (from 1) is the midpoint the search visits after the left/right turns
-/// spelled by the bits of `k` below its top bit, as [`Table::lookup_name`] runs it.
+/// Node `k` (from 1) is the plain midpoint the search visits after the left/right
+/// turns spelled by the bits of `k` below its top bit, as [`Table::lookup_name`]
+/// runs it.
 #[derive(Clone, Debug)]
 pub struct ProbeCache {
     pub(crate) offs: [u32; PROBE_CACHE_NODES],
@@ -149,9 +150,9 @@ pub fn distinct_names(table: &Table<'_>) -> u32 {
 }
 
 /// Fills `out` (`hash_slots(distinct_names(table))` entries) with the hash index:
-/// for each distinct name, the name-index position of its first entry (its lowest
-/// address), in 24 bits, with an 8-bit tag of the hash above. Needs a name index
-/// sorted by full name.
+/// for each distinct name, the address-order index of its lowest-address symbol
+/// (the answer of `kallsyms_lookup_name()`), in 24 bits, with an 8-bit tag of the
+/// hash above. Needs a name index sorted by full name.
 pub fn fill_hash_index(table: &Table<'_>, out: &mut [u32]) -> Result<(), FormatError> {
     let bad = FormatError::new(Array::SeqsOfNames, 0, FormatErrorKind::BadLayout);
     if !table.has_name_index() || table.layout().seqs_key != SeqsKey::FullName || out.is_empty() {
@@ -182,7 +183,7 @@ pub fn fill_hash_index(table: &Table<'_>, out: &mut [u32]) -> Result<(), FormatE
         loop {
             let slot = out.get_mut(s).ok_or(bad)?;
             if *slot == HASH_EMPTY {
-                *slot = j | (tag(h) << 24);
+                *slot = table.seq(j) | (tag(h) << 24);
                 break;
             }
             s = if s + 1 == slots { 0 } else { s + 1 };
@@ -283,7 +284,7 @@ impl<'a> Table<'a> {
             prev = Some(off);
             distinct += 1;
             let n = t.expand(off, &mut buf);
-            if t.hash_find(buf.get(..n).unwrap_or(&[])) != Some(j) {
+            if t.hash_find(buf.get(..n).unwrap_or(&[])) != Some(t.seq(j)) {
                 return Err(bad(j));
             }
         }
@@ -293,8 +294,8 @@ impl<'a> Table<'a> {
         Ok(t)
     }
 
-    /// With a hash index: `Some(Some(j))`, the first name position of `name`, or
-    /// `Some(None)` when it is not in the table. `None` without a hash index.
+    /// With a hash index: `Some(Some(i))`, the lowest-address symbol named `name`,
+    /// or `Some(None)` when it is not in the table. `None` without a hash index.
     #[inline]
     pub(crate) fn hash_lookup(&self, name: &[u8]) -> Option<Option<u32>> {
         self.accel.hash?;
@@ -313,9 +314,9 @@ impl<'a> Table<'a> {
                 return None;
             }
             if v >> 24 == want {
-                let j = v & 0x00ff_ffff;
-                if self.cmp_name(self.offset_of(self.seq(j)), name) == core::cmp::Ordering::Equal {
-                    return Some(j);
+                let i = v & 0x00ff_ffff;
+                if self.cmp_name(self.offset_of(i), name) == core::cmp::Ordering::Equal {
+                    return Some(i);
                 }
             }
             s = if s + 1 == n { 0 } else { s + 1 };

@@ -132,6 +132,9 @@ enum Plan {
         /// Symbols at or below this index were emitted already.
         last: Option<u32>,
         done: bool,
+        /// How many matches the next pass collects: 1, 2, 4, ... up to [`PASS`], so
+        /// that taking only the first match of a large family stays cheap.
+        cap: usize,
     },
 }
 
@@ -224,10 +227,11 @@ impl<'a> Table<'a> {
         probe_slice(cut_key(name, self.layout.seqs_key), q)
     }
 
-    /// Probes the full stored name at `off` against `q`, token by token.
+    /// Probes the full stored name at `off` against `q`, token by token, byte by
+    /// byte, stopping at the first difference.
     fn probe_stored(&self, off: u32, q: &[u8]) -> Probe {
         let rec = self.record(off);
-        let mut rest = q;
+        let mut qi = q.iter();
         let mut first = true;
         for &c in self.codes(rec) {
             let mut tok = self.token(c);
@@ -235,21 +239,15 @@ impl<'a> Table<'a> {
                 tok = tok.get(1..).unwrap_or(&[]);
                 first = false;
             }
-            if tok.is_empty() {
-                continue;
+            for &b in tok {
+                match qi.next() {
+                    None => return Probe::Longer(b),
+                    Some(&x) if b == x => {}
+                    Some(&x) => return if b < x { Probe::Less } else { Probe::Greater },
+                }
             }
-            let n = tok.len().min(rest.len());
-            match tok.get(..n).cmp(&rest.get(..n)) {
-                Ordering::Less => return Probe::Less,
-                Ordering::Greater => return Probe::Greater,
-                Ordering::Equal => {}
-            }
-            if n < tok.len() {
-                return tok.get(n).map_or(Probe::Greater, |&b| Probe::Longer(b));
-            }
-            rest = rest.get(n..).unwrap_or(&[]);
         }
-        if rest.is_empty() {
+        if qi.next().is_none() {
             Probe::Equal
         } else {
             Probe::Less
@@ -266,7 +264,7 @@ impl<'a> Table<'a> {
     /// predicate monotone over the name index).
     fn partition(&self, mut lo: u32, mut hi: u32, q: &[u8], past: impl Fn(Probe) -> bool) -> u32 {
         while lo < hi {
-            let mid = lo + (hi - lo) / 2;
+            let mid = self.pick(lo, hi);
             if past(self.probe_pos(mid, q)) {
                 hi = mid;
             } else {
@@ -286,8 +284,14 @@ impl<'a> Table<'a> {
         let (mut lo, mut hi) = (0u32, self.raw.num_syms);
         let mut node = 1usize;
         while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let p = match cache.and_then(|c| c.get(node)) {
+            // Cached levels probe the plain midpoint, whose offset the cache holds;
+            // below them, `pick` chooses a probe cheap to reach.
+            let cached = cache.and_then(|c| c.get(node));
+            let mid = match cached {
+                Some(_) => lo + (hi - lo) / 2,
+                None => self.pick(lo, hi),
+            };
+            let p = match cached {
                 Some(off) => self.probe_stored(off, key),
                 None => self.probe_pos(mid, key),
             };
@@ -324,9 +328,6 @@ impl<'a> Table<'a> {
     /// The first name position whose key is at least `key` (the start of its equal
     /// range), by the hash index when one is attached and knows the answer.
     fn first_at_least(&self, key: &[u8]) -> u32 {
-        if let Some(Some(j)) = self.hash_lookup(key) {
-            return j;
-        }
         self.lower_bound(key, |p| p != Probe::Less)
     }
 
@@ -412,6 +413,7 @@ impl<'a> Table<'a> {
                     pos: 0,
                     last: None,
                     done: false,
+                    cap: 1,
                 }
             }
         };
@@ -459,6 +461,22 @@ impl<'a> Table<'a> {
     /// does since 6.11 (fb6a421fb615), because the cut comparison made a query
     /// spelled `foo.llvm.N` unmatchable and `foo` falsely ambiguous.
     pub fn lookup_name(&self, name: &[u8]) -> Option<Symbol> {
+        if name.is_empty() || name.len() >= KSYM_NAME_LEN {
+            return None;
+        }
+        if let Some(hit) = self.hash_lookup(name) {
+            return hit.and_then(|i| self.symbol(i));
+        }
+        if self.layout.seqs != SeqsFormat::None && self.layout.seqs_key == SeqsKey::FullName {
+            // The first entry of the equal range is the lowest address.
+            let j = self.first_at_least(name);
+            if j >= self.raw.num_syms {
+                return None;
+            }
+            let i = self.seq(j);
+            let off = self.offset_of(i);
+            return (self.cmp_name(off, name) == Ordering::Equal).then(|| self.symbol_at(i, off));
+        }
         self.matches(name, Match::EXACT).next().map(|f| f.symbol)
     }
 
@@ -625,12 +643,15 @@ impl Matches<'_, '_> {
             pos,
             last,
             done,
+            cap,
         } = &mut self.plan
         else {
             return;
         };
         *len = 0;
         *pos = 0;
+        let want = *cap;
+        *cap = (*cap * 2).min(PASS);
         let exact_known = t.layout.seqs_key == SeqsKey::FullName;
         for (range_no, (lo, hi)) in [ranges.exact, ranges.dotted].into_iter().enumerate() {
             for j in lo..hi {
@@ -638,7 +659,7 @@ impl Matches<'_, '_> {
                 if last.is_some_and(|l| i <= l) {
                     continue;
                 }
-                if *len == PASS && buf.last().is_some_and(|&(b, _)| i >= b) {
+                if *len == want && buf.get(want - 1).is_some_and(|&(b, _)| i >= b) {
                     continue;
                 }
                 let kind = if range_no == 0 && exact_known {
@@ -651,7 +672,7 @@ impl Matches<'_, '_> {
                 let at = buf
                     .get(..*len)
                     .map_or(0, |b| b.partition_point(|&(b, _)| b < i));
-                if *len < PASS {
+                if *len < want {
                     *len += 1;
                 }
                 // Non-empty, so `rotate_right` has no panic path (C ABI, tests/capi.rs).
@@ -663,7 +684,7 @@ impl Matches<'_, '_> {
                 }
             }
         }
-        if *len < PASS {
+        if *len < want {
             *done = true;
         }
         *last = buf

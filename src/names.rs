@@ -31,21 +31,34 @@ impl<'a> Table<'a> {
     /// no NUL (the C ABI adds it).
     pub(crate) fn expand(&self, off: u32, buf: &mut [u8]) -> usize {
         let rec = self.record(off);
+        let table = self.raw.token_table;
         let mut out = 0usize;
         let mut skip = 1usize;
         for &c in self.codes(rec) {
-            let mut tok = self.token(c);
-            if skip > 0 {
-                tok = tok.get(skip..).unwrap_or(&[]);
-                skip = 0;
+            let t = self.tokens.get(usize::from(c)).copied().unwrap_or_default();
+            let start = usize::from(t.start) + skip;
+            let len = usize::from(t.len).saturating_sub(skip);
+            skip = 0;
+            // Fast path: copy a fixed 16 bytes (one vector move) and advance by the
+            // token's length; the bytes past it are overwritten by the next token or
+            // lie past the returned length.
+            if len <= 16 {
+                let dst: Option<&mut [u8; 16]> =
+                    buf.get_mut(out..out + 16).and_then(|d| d.try_into().ok());
+                let src: Option<&[u8; 16]> =
+                    table.get(start..start + 16).and_then(|s| s.try_into().ok());
+                if let (Some(d), Some(s)) = (dst, src) {
+                    *d = *s;
+                    out += len;
+                    continue;
+                }
             }
-            let room = buf.len().saturating_sub(out);
-            let n = tok.len().min(room);
-            if let (Some(dst), Some(src)) = (buf.get_mut(out..out + n), tok.get(..n)) {
-                dst.copy_from_slice(src);
+            let n = len.min(buf.len().saturating_sub(out));
+            if let (Some(d), Some(s)) = (buf.get_mut(out..out + n), table.get(start..start + n)) {
+                d.copy_from_slice(s);
             }
             out += n;
-            if n < tok.len() {
+            if n < len {
                 break;
             }
         }
