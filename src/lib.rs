@@ -39,6 +39,8 @@ pub mod lookup;
 pub mod matching;
 #[forbid(unsafe_code)]
 pub mod module;
+#[cfg(feature = "alloc")]
+pub mod index;
 #[forbid(unsafe_code)]
 mod names;
 #[forbid(unsafe_code)]

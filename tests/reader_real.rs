@@ -300,3 +300,46 @@ fn address_lookup_sizes() {
         }
     }
 }
+
+/// Tables without a name index (6.1.0 - 6.1.41) and with a cut-name index (Clang
+/// LTO 6.2 - 6.10) answer like the full-name table: by scan, by cut-key ranges, and
+/// with an index built in memory.
+#[cfg(feature = "alloc")]
+#[test]
+fn other_index_layouts_answer_alike() {
+    use kallsyms::{SeqsFormat, SeqsKey};
+    let fx = &sfile::FIXTURES[1];
+    let arrays = fx.arrays();
+    let full = Table::new(arrays.raw(), fx.layout()).unwrap();
+    let mut layout = fx.layout();
+    layout.seqs = SeqsFormat::None;
+    let mut raw = arrays.raw();
+    raw.seqs_of_names = &[];
+    let none = Table::new(raw, layout).unwrap();
+    let built = kallsyms::index::NameIndex::build(&none);
+    assert_eq!(built.as_bytes(), &arrays.seqs_of_names[..]);
+    let rebuilt = none.clone().with_name_index(&built).unwrap();
+    let all = decode_all(&full);
+    let names = by_name(&all);
+    let mut checked = 0;
+    for (k, (name, list)) in names.iter().enumerate() {
+        // The scan is O(n) per query: check every 40th name on it.
+        let tables: Vec<&Table<'_>> = if k % 40 == 0 {
+            vec![&none, &rebuilt]
+        } else {
+            vec![&rebuilt]
+        };
+        for t in tables {
+            let walk: Vec<(u32, u64)> = t
+                .matches(name, Match::EXACT)
+                .map(|f| (f.symbol.index, f.symbol.address))
+                .collect();
+            assert_eq!(&walk, list);
+            if !name.is_empty() {
+                assert_eq!(t.lookup_name(name).unwrap().address, list[0].1);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 100_000);
+}
