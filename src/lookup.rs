@@ -112,8 +112,10 @@ struct Ranges {
 /// How many candidates one pass of [`Matches`] sorts at once.
 const PASS: usize = 32;
 
-/// The strategy of a [`Matches`] iterator.
+/// The strategy of a [`Matches`] iterator. The pass buffer makes one variant
+/// large; it stays inline because the core has no heap.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
 enum Plan {
     /// Name positions from `j` on are exact matches in address order, up to the
     /// first that is not (checked one by one, as `kallsyms_lookup_names()` walks).

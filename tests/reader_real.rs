@@ -307,7 +307,7 @@ fn address_lookup_sizes() {
 #[cfg(feature = "alloc")]
 #[test]
 fn other_index_layouts_answer_alike() {
-    use kallsyms::{SeqsFormat, SeqsKey};
+    use kallsyms::SeqsFormat;
     let fx = &sfile::FIXTURES[1];
     let arrays = fx.arrays();
     let full = Table::new(arrays.raw(), fx.layout()).unwrap();
