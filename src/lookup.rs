@@ -107,6 +107,10 @@ struct Ranges {
     exact: (u32, u32),
     /// Keys that start with the search key and `.`.
     dotted: (u32, u32),
+    /// On tables cut at `.llvm.`, a query ending in `.llvm` has matches such as
+    /// `q.1` whose `.llvm.` straddles the end of the query: their key is the query
+    /// without `.llvm`. Empty otherwise.
+    straddle: (u32, u32),
 }
 
 /// How many candidates one pass of [`Matches`] sorts at once.
@@ -358,6 +362,7 @@ impl<'a> Table<'a> {
         Ranges {
             exact: (lo, hi),
             dotted,
+            straddle: (0, 0),
         }
     }
 
@@ -407,7 +412,12 @@ impl<'a> Table<'a> {
                     },
                 }
             } else {
-                let r = self.ranges(key, !opts.is_empty());
+                let mut r = self.ranges(key, !opts.is_empty());
+                if !opts.is_empty() && self.layout.seqs_key == SeqsKey::CutAtLlvm && key == name {
+                    if let Some(short) = name.strip_suffix(b".llvm") {
+                        r.straddle = self.ranges(cut_key(short, SeqsKey::CutAtLlvm), false).exact;
+                    }
+                }
                 Plan::Passes {
                     ranges: r,
                     buf: [(0, MatchKind::Exact); PASS],
@@ -435,7 +445,7 @@ impl<'a> Table<'a> {
             Plan::Empty => 0,
             Plan::Passes { ranges, .. } => {
                 let mut count = 0u32;
-                for (lo, hi) in [ranges.exact, ranges.dotted] {
+                for (lo, hi) in [ranges.exact, ranges.dotted, ranges.straddle] {
                     for j in lo..hi {
                         let i = self.seq(j);
                         if self.classify(self.offset_of(i), name, opts).is_some() {
@@ -655,7 +665,10 @@ impl Matches<'_, '_> {
         let want = *cap;
         *cap = (*cap * 2).min(PASS);
         let exact_known = t.layout.seqs_key == SeqsKey::FullName;
-        for (range_no, (lo, hi)) in [ranges.exact, ranges.dotted].into_iter().enumerate() {
+        for (range_no, (lo, hi)) in [ranges.exact, ranges.dotted, ranges.straddle]
+            .into_iter()
+            .enumerate()
+        {
             for j in lo..hi {
                 let i = t.seq(j);
                 if last.is_some_and(|l| i <= l) {
