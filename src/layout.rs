@@ -159,7 +159,13 @@ impl Layout {
     /// (x86-64 SMP, up to 6.14). Versions outside 6.1 - 7.x get the nearest
     /// generation. The 6.1 stable boundaries (6.1.42, 6.1.60) are those of the
     /// backports named in the module docs.
-    pub const fn linux(major: u32, minor: u32, patch: u32, lto_clang: bool, percpu: bool) -> Layout {
+    pub const fn linux(
+        major: u32,
+        minor: u32,
+        patch: u32,
+        lto_clang: bool,
+        percpu: bool,
+    ) -> Layout {
         let v = major * 1_000_000 + minor * 1000 + patch;
         let addresses = if v >= 7_000_000 {
             AddressEncoding::PlaceRelative
