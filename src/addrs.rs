@@ -2,7 +2,8 @@
 //! Addresses: decoding per [`AddressEncoding`](crate::AddressEncoding), the kernel's
 //! section bounds, and address-to-position search (`get_symbol_pos`).
 
-use crate::table::Table;
+use crate::layout::AddressEncoding;
+use crate::table::{read_u32, Table};
 
 /// The kernel section bounds that address lookups need (`include/asm-generic/sections.h`
 /// and `include/linux/kallsyms.h`, 6.12): which addresses belong to the table
@@ -84,8 +85,29 @@ impl<'a> Table<'a> {
         if index >= self.raw.num_syms {
             return 0;
         }
-        // Validation decoded every address once (invariant): this cannot fail.
-        self.decode_address(index).unwrap_or(0)
+        let (off, e, i) = (self.raw.offsets, self.layout.endian, index as usize);
+        // Validation decoded every address once with checked arithmetic
+        // (invariant), so the wrapping forms of the two common encodings give the
+        // same values; the others take the checked path.
+        match self.layout.addresses {
+            AddressEncoding::Relative => {
+                let v = read_u32(off, i, e).unwrap_or(0);
+                self.raw.relative_base.wrapping_add(u64::from(v))
+            }
+            AddressEncoding::AbsolutePercpu => {
+                let v = read_u32(off, i, e).unwrap_or(0) as i32;
+                if v >= 0 {
+                    v as u64
+                } else {
+                    // relative_base - 1 - v
+                    self.raw
+                        .relative_base
+                        .wrapping_sub(1)
+                        .wrapping_sub(i64::from(v) as u64)
+                }
+            }
+            _ => self.decode_address(index).unwrap_or(0),
+        }
     }
 
     /// The last symbol at or below `addr`, stepped back to the first alias at its

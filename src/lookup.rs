@@ -585,7 +585,16 @@ impl<'a> Table<'a> {
             }
         }
         let p = self.position(addr)?;
-        Some((self.symbol(p.index)?, p))
+        let off = self.offset_of(p.index);
+        Some((
+            Symbol {
+                index: p.index,
+                address: p.start,
+                type_letter: self.type_at(off),
+                name_offset: off,
+            },
+            p,
+        ))
     }
 }
 
