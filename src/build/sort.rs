@@ -60,40 +60,60 @@ pub fn seqs_key(name: &[u8], key: SeqsKey) -> &[u8] {
     }
 }
 
+/// Bytes `8 * depth ..` of `name` as a big-endian integer, zero-padded. Names hold no
+/// NUL, so integer order is `strcmp()` order, and a chunk whose last byte is 0 is the
+/// last chunk of its name.
+fn chunk(name: &[u8], depth: usize) -> u64 {
+    let mut p = [0u8; 8];
+    for (d, s) in p.iter_mut().zip(name.iter().skip(depth * 8)) {
+        *d = *s;
+    }
+    u64::from_be_bytes(p)
+}
+
 /// `sort_symbols_by_name()` / `compare_names()`: the address-order indices `0..n`
 /// sorted by `strcmp()` of the name key, then address, then index. `name(i)` and
 /// `addr(i)` describe symbol `i` in address order.
+///
+/// Sorted 8 bytes at a time (most significant first): integer sorts on the first
+/// chunk, then on the next chunk within each run of equal chunks, until the names of
+/// a run are known to be equal; such a run is sorted by address and index.
 pub fn name_order<'a>(
     n: usize,
     name: impl Fn(usize) -> &'a [u8],
     addr: impl Fn(usize) -> u64,
     key: SeqsKey,
 ) -> Vec<u32> {
-    // A big-endian 8-byte prefix (zero-padded; names hold no NUL) decides most
-    // comparisons without touching the names.
-    let mut v: Vec<(u64, u32)> = (0..n)
-        .map(|i| {
-            let k = seqs_key(name(i), key);
-            let mut p = [0u8; 8];
-            for (d, s) in p.iter_mut().zip(k) {
-                *d = *s;
-            }
-            (u64::from_be_bytes(p), i as u32)
-        })
-        .collect();
-    v.sort_unstable_by(|&(pa, a), &(pb, b)| {
-        pa.cmp(&pb).then_with(|| {
-            let (a, b) = (a as usize, b as usize);
-            let ka = seqs_key(name(a), key);
-            let kb = seqs_key(name(b), key);
-            ka.get(8..)
-                .unwrap_or_default()
-                .cmp(kb.get(8..).unwrap_or_default())
-                .then_with(|| addr(a).cmp(&addr(b)))
-                .then_with(|| a.cmp(&b))
-        })
-    });
+    let name = |i: u32| seqs_key(name(i as usize), key);
+    let mut v: Vec<(u64, u32)> = (0..n as u32).map(|i| (chunk(name(i), 0), i)).collect();
+    v.sort_unstable();
+    refine(&mut v, 0, &name, &addr);
     v.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Orders each run of equal chunks at `depth` of `v` (already sorted by that chunk).
+fn refine<'a>(
+    v: &mut [(u64, u32)],
+    depth: usize,
+    name: &impl Fn(u32) -> &'a [u8],
+    addr: &impl Fn(usize) -> u64,
+) {
+    for run in v.chunk_by_mut(|x, y| x.0 == y.0) {
+        let Some(&(c, _)) = run.first() else { continue };
+        if run.len() < 2 {
+            continue;
+        }
+        if c & 0xff == 0 {
+            // The names end in this chunk: they are equal.
+            run.sort_unstable_by_key(|&(_, i)| (addr(i as usize), i));
+        } else {
+            for e in run.iter_mut() {
+                e.0 = chunk(name(e.1), depth + 1);
+            }
+            run.sort_unstable();
+            refine(run, depth + 1, name, addr);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -136,5 +156,44 @@ mod tests {
         let addrs = [1u64, 9, 0, 0, 3];
         let o = name_order(5, |i| names[i], |i| addrs[i], SeqsKey::FullName);
         assert_eq!(o, [4, 1, 3, 2, 0]);
+    }
+
+    #[test]
+    fn names_against_comparator() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for _ in 0..50 {
+            let n = rnd(300) as usize;
+            let names: Vec<Vec<u8>> = (0..n)
+                .map(|_| {
+                    let len = rnd(30) as usize;
+                    (0..len)
+                        .map(|_| [b'_', b'a', b'.', b'b'][rnd(4) as usize])
+                        .collect()
+                })
+                .collect();
+            let addrs: Vec<u64> = (0..n).map(|_| rnd(5)).collect();
+            for key in [
+                SeqsKey::FullName,
+                SeqsKey::CutAtFirstDot,
+                SeqsKey::CutAtLlvm,
+            ] {
+                let got = name_order(n, |i| &names[i][..], |i| addrs[i], key);
+                let mut want: Vec<u32> = (0..n as u32).collect();
+                want.sort_by(|&a, &b| {
+                    let (a, b) = (a as usize, b as usize);
+                    seqs_key(&names[a], key)
+                        .cmp(seqs_key(&names[b], key))
+                        .then(addrs[a].cmp(&addrs[b]))
+                        .then(a.cmp(&b))
+                });
+                assert_eq!(got, want);
+            }
+        }
     }
 }

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+//! One thread's share of the token optimisation: the arena of whole symbols, the
+//! position lists and the profits (see the module docs of [`super`]).
+
+use core::ops::Range;
+use core::sync::atomic::{AtomicI32, Ordering::Relaxed};
+use std::vec;
+use std::vec::Vec;
+
+use super::flags::{Flags, ALIVE, FIRST};
+use super::{pair, Slot};
+
+/// The working state of one thread of [`optimize`](super::optimize): a run of whole
+/// symbols.
+pub(super) struct State<'a> {
+    /// The arena: the code of each live node (dead nodes keep stale values).
+    val: &'a mut [u8],
+    /// Live nodes and first nodes.
+    flags: Flags,
+    /// What each code stands for.
+    pub(super) slots: [Slot; 256],
+    /// Expansion length of every code.
+    explen: [u16; 256],
+    /// `token_profit[]` for these symbols; the other thread reads it between rounds.
+    profit: &'a [AtomicI32],
+    /// All position lists.
+    store: Vec<u32>,
+    /// Original pair `p` occurred at `store[list[p].0 ..][.. list[p].1]`.
+    list: Vec<(u32, u32)>,
+    /// Whether original pair `p` has a list.
+    listed: Vec<bool>,
+    /// Code `c` was created at `store[seg[c].0 ..][.. seg[c].1]`.
+    seg: [(u32, u32); 256],
+    /// Lists are made only for pairs with at least this count.
+    keep: i32,
+    /// `keep` is the best profit divided by this.
+    divisor: i32,
+}
+
+/// Adds `d` to `profit[p]`. Only the owning thread writes an array, so a plain load
+/// and store suffice.
+#[inline]
+fn add(profit: &[AtomicI32], p: usize, d: i32) {
+    if let Some(v) = profit.get(p) {
+        v.store(v.load(Relaxed) + d, Relaxed);
+    }
+}
+
+/// `profit[p]`.
+#[inline]
+pub(super) fn get(profit: &[AtomicI32], p: usize) -> i32 {
+    profit.get(p).map_or(0, |v| v.load(Relaxed))
+}
+
+/// The pair with the highest summed profit in `range`, the lowest index on ties
+/// (`find_best_token()`), and that profit.
+pub(super) fn best_in(profits: &[&[AtomicI32]], range: Range<usize>) -> (usize, i32) {
+    let (mut at, mut max) = (range.start, -1);
+    for p in range {
+        let v: i32 = profits.iter().map(|a| get(a, p)).sum();
+        if v > max {
+            (at, max) = (p, v);
+        }
+    }
+    (at, max)
+}
+
+impl<'a> State<'a> {
+    /// The state for the symbols at `starts` in `val` (positions relative to `val`),
+    /// with the byte codes in use, and this thread's (zeroed) profit array.
+    pub(super) fn new(
+        val: &'a mut [u8],
+        starts: &[u32],
+        slots: [Slot; 256],
+        profit: &'a [AtomicI32],
+        divisor: i32,
+    ) -> Self {
+        let n = val.len();
+        let mut flags = Flags::new(n);
+        for &s in starts {
+            flags.set(FIRST, s as usize, true);
+        }
+        flags.set(FIRST, n, true);
+        let mut st = State {
+            val,
+            flags,
+            slots,
+            explen: [1; 256],
+            profit,
+            store: Vec::new(),
+            list: vec![(0, 0); 0x10000],
+            listed: vec![false; 0x10000],
+            seg: [(0, 0); 256],
+            keep: 1,
+            divisor,
+        };
+        st.first_lists(starts);
+        st
+    }
+
+    /// Makes `code` stand for `pair` and replaces it (one round of
+    /// `optimize_result()`).
+    pub(super) fn assign(&mut self, code: u8, p: usize) {
+        let (a, b) = ((p & 0xff) as u8, (p >> 8) as u8);
+        if let Some(s) = self.slots.get_mut(usize::from(code)) {
+            *s = Slot::Pair(a, b);
+        }
+        let len = self.len(a) + self.len(b);
+        if let Some(e) = self.explen.get_mut(usize::from(code)) {
+            *e = len as u16;
+        }
+        self.round((a, b), code);
+    }
+
+    #[inline]
+    fn code(&self, i: usize) -> u8 {
+        self.val.get(i).copied().unwrap_or(0)
+    }
+
+    #[inline]
+    fn len(&self, c: u8) -> usize {
+        usize::from(self.explen.get(usize::from(c)).copied().unwrap_or(1))
+    }
+
+    #[inline]
+    fn is_byte(&self, c: u8) -> bool {
+        self.slots.get(usize::from(c)) == Some(&Slot::Byte)
+    }
+
+    #[inline]
+    fn at(&self, k: usize) -> usize {
+        self.store.get(k).copied().unwrap_or(0) as usize
+    }
+
+    #[inline]
+    fn put(&mut self, k: usize, i: usize) {
+        if let Some(x) = self.store.get_mut(k) {
+            *x = i as u32;
+        }
+    }
+
+    /// Counts all pairs (`build_initial_token_table()`) and lists the positions of
+    /// those above the threshold, in one array. All nodes are live and one byte here,
+    /// so the arena is read as one string; the pairs across symbol boundaries are
+    /// taken out of the profits, and left in the lists, where [`State::replace_at`]
+    /// rejects them.
+    fn first_lists(&mut self, starts: &[u32]) {
+        let arena = &*self.val;
+        let pairs = || {
+            arena
+                .iter()
+                .zip(arena.iter().skip(1))
+                .map(|(&a, &b)| pair(a, b))
+        };
+        let mut count = vec![0u32; 0x10000];
+        for p in pairs() {
+            if let Some(c) = count.get_mut(p) {
+                *c += 1;
+            }
+        }
+        let mut profit: Vec<i32> = count.iter().map(|&c| c as i32).collect();
+        for &s in starts.iter().skip(1) {
+            let s = s as usize;
+            if let (Some(&a), Some(&b)) = (arena.get(s.wrapping_sub(1)), arena.get(s)) {
+                if let Some(pr) = profit.get_mut(pair(a, b)) {
+                    *pr -= 1;
+                }
+            }
+        }
+        let top = profit.iter().copied().max().unwrap_or(0);
+        self.keep = (top / self.divisor).max(1);
+        let mut sum = 0u32;
+        for (p, (&pr, c)) in profit.iter().zip(count.iter_mut()).enumerate() {
+            if pr >= self.keep {
+                if let (Some(l), Some(f)) = (self.list.get_mut(p), self.listed.get_mut(p)) {
+                    *l = (sum, *c);
+                    *f = true;
+                }
+                let len = *c;
+                *c = sum;
+                sum += len;
+            } else {
+                *c = u32::MAX;
+            }
+        }
+        // `count` now holds each listed pair's fill position, u32::MAX for others.
+        let mut store = vec![0u32; sum as usize];
+        for (i, p) in pairs().enumerate() {
+            if let Some(f) = count.get_mut(p) {
+                if *f != u32::MAX {
+                    if let Some(slot) = store.get_mut(*f as usize) {
+                        *slot = i as u32;
+                    }
+                    *f += 1;
+                }
+            }
+        }
+        for (a, &v) in self.profit.iter().zip(&profit) {
+            a.store(v, Relaxed);
+        }
+        self.store = store;
+    }
+
+    /// Lowers the threshold for a best profit of `best` and lists every original
+    /// pair above it that has no list yet.
+    fn rescan(&mut self, best: i32) {
+        self.keep = (best / self.divisor).max(1);
+        let mut found: Vec<(u32, u32)> = Vec::new();
+        let n = self.val.len();
+        let mut i = 0;
+        while i < n {
+            let (a, j) = (self.code(i), i + self.len(self.code(i)));
+            if !self.flags.get(FIRST, j) {
+                let (b, p) = (self.code(j), pair(a, self.code(j)));
+                if self.is_byte(a)
+                    && self.is_byte(b)
+                    && !self.listed.get(p).copied().unwrap_or(true)
+                    && get(self.profit, p) >= self.keep
+                {
+                    found.push((p as u32, i as u32));
+                }
+            }
+            i = j;
+        }
+        // Positions are distinct per pair: this is a stable sort by pair.
+        found.sort_unstable();
+        for group in found.chunk_by(|x, y| x.0 == y.0) {
+            let Some(&(p, _)) = group.first() else {
+                continue;
+            };
+            let start = self.store.len() as u32;
+            self.store.extend(group.iter().map(|&(_, at)| at));
+            if let (Some(l), Some(f)) = (
+                self.list.get_mut(p as usize),
+                self.listed.get_mut(p as usize),
+            ) {
+                *l = (start, group.len() as u32);
+                *f = true;
+            }
+        }
+    }
+
+    /// One round: replaces every occurrence of `ab` by the new code `x`
+    /// (`compress_symbols()`), and records where `x` now is.
+    fn round(&mut self, (a, b): (u8, u8), x: u8) {
+        let p = pair(a, b);
+        if get(self.profit, p) <= 0 {
+            // Not in these symbols (the other thread has them).
+            self.set_seg(x, 0, 0);
+            return;
+        }
+        if self.is_byte(a) && self.is_byte(b) {
+            if !self.listed.get(p).copied().unwrap_or(false) {
+                self.rescan(get(self.profit, p));
+            }
+            // The list is used up here: `x` goes where the pair was replaced.
+            let (start, count) = self.list.get(p).copied().unwrap_or((0, 0));
+            let mut w = start as usize;
+            for k in start as usize..(start + count) as usize {
+                let i = self.at(k);
+                if self.replace_at(i, (a, b), x) {
+                    self.put(w, i);
+                    w += 1;
+                }
+            }
+            self.set_seg(x, start as usize, w);
+            return;
+        }
+        // The newest code of the pair (codes are made from 255 down).
+        let z = match (self.is_byte(a), self.is_byte(b)) {
+            (true, _) => b,
+            (_, true) => a,
+            _ => a.min(b),
+        };
+        let (start, count) = self.seg.get(usize::from(z)).copied().unwrap_or((0, 0));
+        let mut made = Vec::new();
+        let mut w = start as usize;
+        for k in start as usize..(start + count) as usize {
+            let i = self.at(k);
+            if !self.flags.get(ALIVE, i) || self.code(i) != z {
+                continue; // no longer a `z` node
+            }
+            if z == a {
+                if self.replace_at(i, (a, b), x) {
+                    made.push(i as u32);
+                    continue;
+                }
+            } else if !self.flags.get(FIRST, i) {
+                let h = self.flags.prev_alive(i);
+                if self.replace_at(h, (a, b), x) {
+                    made.push(h as u32);
+                    continue;
+                }
+            }
+            self.put(w, i);
+            w += 1;
+        }
+        self.set_seg(z, start as usize, w);
+        let at = self.store.len();
+        self.store.extend_from_slice(&made);
+        self.set_seg(x, at, self.store.len());
+    }
+
+    fn set_seg(&mut self, code: u8, start: usize, end: usize) {
+        if let Some(s) = self.seg.get_mut(usize::from(code)) {
+            *s = (start as u32, (end - start) as u32);
+        }
+    }
+
+    /// Replaces the pair `ab` at node `i` by `x` if it is there, updating the profits
+    /// of the pairs around it (`forget_symbol()`/`learn_symbol()` in effect).
+    fn replace_at(&mut self, i: usize, (a, b): (u8, u8), x: u8) -> bool {
+        if !self.flags.get(ALIVE, i) || self.code(i) != a {
+            return false;
+        }
+        let j = i + self.len(a);
+        if self.flags.get(FIRST, j) || self.code(j) != b {
+            return false;
+        }
+        let k = j + self.len(b);
+        add(self.profit, pair(a, b), -1);
+        if !self.flags.get(FIRST, i) {
+            let v = self.code(self.flags.prev_alive(i));
+            add(self.profit, pair(v, a), -1);
+            add(self.profit, pair(v, x), 1);
+        }
+        if !self.flags.get(FIRST, k) {
+            let v = self.code(k);
+            add(self.profit, pair(b, v), -1);
+            add(self.profit, pair(x, v), 1);
+        }
+        if let Some(c) = self.val.get_mut(i) {
+            *c = x;
+        }
+        self.flags.set(ALIVE, j, false);
+        true
+    }
+
+    /// Moves the live nodes together (in place: the write position never passes the
+    /// read position), records the new starts and lengths, and returns the arena's
+    /// new length. A symbol's first node is always live, so its new start is the
+    /// number of live nodes before its old start.
+    pub(super) fn compact(&mut self, starts: &mut [u32], lens: &mut [u32]) -> usize {
+        let mut w = 0usize;
+        let mut next_start = starts.iter_mut().peekable();
+        for (k, word) in self.flags.0.iter().enumerate() {
+            let base = k * 64;
+            while let Some(s) = next_start.peek_mut() {
+                let at = **s as usize;
+                if at >= base + 64 {
+                    break;
+                }
+                let below = if at > base {
+                    word[ALIVE] & ((1u64 << (at - base)) - 1)
+                } else {
+                    0
+                };
+                **s = (w + below.count_ones() as usize) as u32;
+                next_start.next();
+            }
+            let mut bits = word[ALIVE];
+            while bits != 0 {
+                let i = base + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let Some(&c) = self.val.get(i) else { break };
+                if let Some(d) = self.val.get_mut(w) {
+                    *d = c;
+                }
+                w += 1;
+            }
+        }
+        for (k, len) in lens.iter_mut().enumerate() {
+            let start = starts.get(k).copied().unwrap_or(0);
+            let end = starts.get(k + 1).map_or(w as u32, |&s| s);
+            *len = end - start;
+        }
+        w
+    }
+}

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+//! The token optimisation against a literal transcription of the kernel's loops.
+
+use super::drive::optimize_with;
+use super::*;
+use std::format;
+
+/// Replaces `ab` by `x` greedily from the left without overlap (`compress_symbols()`).
+fn replace(sym: &[u8], a: u8, b: u8, x: u8, out: &mut Vec<u8>) {
+    out.clear();
+    let mut it = sym.iter().copied().peekable();
+    while let Some(c) = it.next() {
+        if c == a && it.peek() == Some(&b) {
+            it.next();
+            out.push(x);
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// The kernel's algorithm, literally (O(256 x bytes)), as an oracle.
+fn reference(syms: &mut Vec<Vec<u8>>) -> [Slot; 256] {
+    let mut slots = [Slot::Unused; 256];
+    let mut profit = vec![0i32; 0x10000];
+    for s in syms.iter() {
+        for w in s.windows(2) {
+            profit[pair(w[0], w[1])] += 1;
+            slots[w[0] as usize] = Slot::Byte;
+        }
+        for &c in s {
+            slots[c as usize] = Slot::Byte;
+        }
+    }
+    for code in (0..=255u8).rev() {
+        if slots[code as usize] != Slot::Unused {
+            continue;
+        }
+        let mut bestp = 0;
+        let mut bestv = -10000;
+        for (i, &v) in profit.iter().enumerate() {
+            if v > bestv {
+                bestv = v;
+                bestp = i;
+            }
+        }
+        if profit[bestp] == 0 {
+            break;
+        }
+        let (a, b) = ((bestp & 0xff) as u8, (bestp >> 8) as u8);
+        slots[code as usize] = Slot::Pair(a, b);
+        for s in syms.iter_mut() {
+            if !s.windows(2).any(|w| w == [a, b]) {
+                continue;
+            }
+            for w in s.windows(2) {
+                profit[pair(w[0], w[1])] -= 1;
+            }
+            let mut out = Vec::new();
+            replace(s, a, b, code, &mut out);
+            *s = out;
+            for w in s.windows(2) {
+                profit[pair(w[0], w[1])] += 1;
+            }
+        }
+    }
+    slots
+}
+
+fn check(names: &[&[u8]]) {
+    let mut packed = Packed::default();
+    let mut plain = Vec::new();
+    for n in names {
+        packed.push(b'T', n);
+        let mut v = vec![b'T'];
+        v.extend_from_slice(n);
+        plain.push(v);
+    }
+    let original = packed.clone();
+    let want = reference(&mut plain);
+    for divisor in [1, 2, 64, i32::MAX] {
+        for threads in [1, 2] {
+            let mut p = original.clone();
+            assert_eq!(
+                optimize_with(&mut p, divisor, threads),
+                want,
+                "divisor {divisor}, {threads} threads"
+            );
+            for (i, q) in plain.iter().enumerate() {
+                assert_eq!(p.get(i), &q[..], "divisor {divisor}, {threads} threads");
+            }
+        }
+    }
+    let slots = optimize(&mut packed);
+    assert_eq!(slots, want);
+    for (i, p) in plain.iter().enumerate() {
+        assert_eq!(packed.get(i), &p[..]);
+    }
+    let text = expand_all(&slots);
+    for (i, n) in names.iter().enumerate() {
+        let mut e = Vec::new();
+        for &c in packed.get(i) {
+            e.extend_from_slice(&text[c as usize]);
+        }
+        assert_eq!(e.first(), Some(&b'T'), "{:?} {:?}", packed.get(i), n);
+        assert_eq!(&e[1..], *n);
+    }
+}
+
+#[test]
+fn matches_reference() {
+    check(&[b"aaaa", b"aaa", b"abab", b"ba"]);
+    check(&[b"", b"x"]);
+    check(&[]);
+    check(&[
+        b"do_sys_open",
+        b"do_sys_openat2",
+        b"__x64_sys_open",
+        b"__ia32_sys_open",
+        b"sys_close",
+        b"vfs_open",
+        b"vfs_read",
+        b"vfs_write",
+    ]);
+    let many: Vec<Vec<u8>> = (0..300u32)
+        .map(|i| format!("sym_{}_{}", i % 17, i * 7919 % 1000).into_bytes())
+        .collect();
+    let refs: Vec<&[u8]> = many.iter().map(|v| &v[..]).collect();
+    check(&refs);
+}
+
+#[test]
+fn random_small_alphabets() {
+    // xorshift: deterministic, no dependency.
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut rnd = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    for round in 0..60 {
+        let alphabet = 1 + rnd(6) as u8;
+        let count = 1 + rnd(40) as usize;
+        let names: Vec<Vec<u8>> = (0..count)
+            .map(|_| {
+                let len = rnd(24) as usize;
+                (0..len)
+                    .map(|_| b'a' + rnd(u64::from(alphabet)) as u8)
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&[u8]> = names.iter().map(|v| &v[..]).collect();
+        let _ = round;
+        check(&refs);
+    }
+}
+
+#[test]
+fn all_bytes_used() {
+    let all: Vec<u8> = (1..=255u8).collect();
+    check(&[&all, b"\x01\x02"]);
+}
