@@ -141,6 +141,26 @@ pub struct Built {
 /// An option the chosen kernel's tool does not know, or one of the tool's fatal
 /// errors (address out of range, impossible name lengths), with the kernel's text.
 pub fn build(symbols: SymbolList, options: &Options) -> Result<Built, BuildError> {
+    build_inner(symbols, options, false)
+}
+
+/// As [`build`], but keeps every symbol it is given, of any type (the kernel tool
+/// drops types `u`, `n` and most `A`): for tables rebuilt from a listing that is
+/// already a kernel's table, such as `/proc/kallsyms`, whose per-cpu symbols show as
+/// type `A`. Names of `KSYM_NAME_LEN` bytes or more are still dropped.
+///
+/// # Errors
+///
+/// As [`build`].
+pub fn build_unfiltered(symbols: SymbolList, options: &Options) -> Result<Built, BuildError> {
+    build_inner(symbols, options, true)
+}
+
+fn build_inner(
+    symbols: SymbolList,
+    options: &Options,
+    keep_all: bool,
+) -> Result<Built, BuildError> {
     match options.kernel {
         KernelVersion::V6_12 if options.pc_relative => {
             return Err(BuildError::UnsupportedOption {
@@ -174,7 +194,7 @@ pub fn build(symbols: SymbolList, options: &Options) -> Result<Built, BuildError
         if s.name == b"_text" {
             text = s.addr;
         }
-        if filter::is_ignored(s.name, s.kind) {
+        if !keep_all && filter::is_ignored(s.name, s.kind) {
             continue;
         }
         ranges.record(s.name, s.addr);
