@@ -139,7 +139,9 @@ pub struct Built {
 /// # Errors
 ///
 /// An option the chosen kernel's tool does not know, or one of the tool's fatal
-/// errors (address out of range, impossible name lengths), with the kernel's text.
+/// errors (address out of range, impossible name lengths), with the kernel's text;
+/// [`BuildError::Format`] with [`NulInName`](crate::FormatErrorKind::NulInName) for
+/// a symbol whose type byte is NUL (its index in `symbols`).
 pub fn build(symbols: SymbolList, options: &Options) -> Result<Built, BuildError> {
     build_inner(symbols, options, false)
 }
@@ -190,6 +192,15 @@ fn build_inner(
                 name: s.name.to_vec(),
             });
             continue;
+        }
+        if s.kind == 0 {
+            // A NUL type ends the expanded name's C string: no reader could read the
+            // table back (the map parser never gives one; `SymbolList::push` can).
+            return Err(BuildError::Format(crate::FormatError::new(
+                crate::Array::Names,
+                u32::try_from(i).unwrap_or(u32::MAX),
+                crate::FormatErrorKind::NulInName,
+            )));
         }
         if s.name == b"_text" {
             text = s.addr;

@@ -19,7 +19,7 @@ use crate::{AddressEncoding, Endian, FormatError, Layout, RawTable, SeqsFormat, 
 /// | `Absolute` | the address, `ptr_bytes` wide |
 /// | `Relative` | `addr - relative_base` (`relative_base` = lowest address) |
 /// | `AbsolutePercpu` | per-cpu symbols: `addr` (0..=`i32::MAX`); others `relative_base - 1 - addr` |
-/// | `PlaceRelative` | `addr - (offsets_addr + 4 * i)` as `i32` |
+/// | `PlaceRelative` | `addr - (offsets_addr + 4 * i)` as `i32` (no wrap-around) |
 /// | `Raw32` | `addr` as `u32` |
 ///
 /// `kallsyms_seqs_of_names` is sorted by the layout's [`SeqsKey`](crate::SeqsKey),
@@ -82,9 +82,10 @@ fn put(out: &mut Vec<u8>, v: u64, n: usize, endian: Endian) {
 }
 
 impl Built {
-    /// Lays the table out in `layout`, with `kallsyms_offsets` assumed to live at
-    /// [`Built::text`] (only [`AddressEncoding::PlaceRelative`] uses that address;
-    /// see [`Built::owned_table_at`]).
+    /// Lays the table out in `layout`. For [`AddressEncoding::PlaceRelative`],
+    /// `kallsyms_offsets` is assumed to live half way between the lowest and the
+    /// highest address (where the kernel's `.rodata` would be, and where the most
+    /// tables fit the ±2 GiB of an `i32`); see [`Built::owned_table_at`].
     ///
     /// # Errors
     ///
@@ -92,7 +93,13 @@ impl Built {
     /// example 64-bit addresses with `ptr_bytes == 4`, or a span over 4 GiB with
     /// `Relative`); [`BuildError::TooLarge`] when an array outgrows its index type.
     pub fn owned_table(&self, layout: Layout) -> Result<OwnedTable, BuildError> {
-        self.owned_table_at(layout, self.text)
+        let lo = self.symbol(0).map_or(0, |s| s.addr);
+        let hi = self
+            .len()
+            .checked_sub(1)
+            .and_then(|i| self.symbol(i))
+            .map_or(lo, |s| s.addr);
+        self.owned_table_at(layout, lo + (hi - lo) / 2)
     }
 
     /// As [`Built::owned_table`], with `kallsyms_offsets` at `offsets_addr`.
@@ -188,18 +195,15 @@ impl Built {
                 }
             }
             AddressEncoding::PlaceRelative => {
-                let mut slot = offsets_addr & ptr_mask;
+                // `offset_to_ptr()`: the entry's own address plus its value. Kept free
+                // of wrap-around, as the reader's checked arithmetic wants it.
                 for (i, s) in self.symbols().enumerate() {
-                    let d = if wide {
-                        i32::try_from(s.addr.wrapping_sub(slot) as i64).ok()
-                    } else if s.addr & !ptr_mask == 0 {
-                        Some((s.addr as u32).wrapping_sub(slot as u32) as i32)
-                    } else {
-                        None
-                    };
+                    let place = i128::from(offsets_addr) + 4 * i as i128;
+                    let d = i32::try_from(i128::from(s.addr) - place)
+                        .ok()
+                        .filter(|_| s.addr & !ptr_mask == 0 && place <= i128::from(ptr_mask));
                     let d = d.ok_or_else(|| overflow(i, s.addr))?;
-                    put(&mut offsets, d as u32 as u64, 4, e);
-                    slot = slot.wrapping_add(4) & ptr_mask;
+                    put(&mut offsets, u64::from(d as u32), 4, e);
                 }
             }
             AddressEncoding::Raw32 => {
