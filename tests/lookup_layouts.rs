@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use kallsyms::build::{self, KernelVersion, Options, ParseMode};
 use kallsyms::{Layout, Match, MatchKind, SeqsFormat, SeqsKey, Table, KSYM_NAME_LEN};
 
-fn brute<'n>(names: &'n [Vec<u8>], opts: Match) -> HashMap<&'n [u8], Vec<(u32, MatchKind)>> {
+fn brute(names: &[Vec<u8>], opts: Match) -> HashMap<&[u8], Vec<(u32, MatchKind)>> {
     let mut m: HashMap<&[u8], Vec<(u32, MatchKind)>> = HashMap::new();
     for (i, n) in names.iter().enumerate() {
         m.entry(n.as_slice())

@@ -11,6 +11,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod build;
+mod query;
+mod source;
 
 /// The Linux kernel's compressed symbol table (kallsyms).
 #[derive(Debug, Parser)]
@@ -25,6 +27,18 @@ struct Cli {
 enum Command {
     /// Write the kallsyms assembly for a symbol map, as the kernel's scripts/kallsyms.
     Build(build::Args),
+    /// Every symbol matching a name, exactly or with compiler suffixes.
+    Lookup(query::LookupArgs),
+    /// The symbol that covers an address (name+offset/size), with its sympos.
+    Addr(query::AddrArgs),
+    /// Resolve (name, sympos) as livepatch's klp_find_object_symbol() does.
+    Klp(query::KlpArgs),
+    /// Every name shared by more than one symbol, with each copy.
+    Dups(query::DupsArgs),
+    /// Everything needed to target one function: matches, sympos, .klp.sym, kprobes.
+    Explain(query::ExplainArgs),
+    /// Symbol count, array sizes, compression, duplicates, layout.
+    Stats(query::StatsArgs),
 }
 
 /// Whether `arg` names a subcommand (or asks for help or the version).
@@ -55,5 +69,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse_from(args());
     match cli.command {
         Command::Build(a) => build::run(&a),
+        Command::Lookup(a) => query::lookup(&a),
+        Command::Addr(a) => query::addr(&a),
+        Command::Klp(a) => query::klp(&a),
+        Command::Dups(a) => query::dups(&a),
+        Command::Explain(a) => query::explain(&a),
+        Command::Stats(a) => query::stats(&a),
     }
 }
