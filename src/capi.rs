@@ -293,8 +293,14 @@ pub const HEADER_CONSTANTS: &[(&str, i64)] = &[
     ("KSYM_TABLE_SIZE", KSYM_TABLE_SIZE as i64),
     ("KSYM_SPRINT_LEN", KSYM_SPRINT_LEN as i64),
     ("KSYM_KLP_SYM_LEN", KSYM_KLP_SYM_LEN as i64),
-    ("KSYM_LAYOUT_ADDR_ABSOLUTE", KSYM_LAYOUT_ADDR_ABSOLUTE as i64),
-    ("KSYM_LAYOUT_ADDR_RELATIVE", KSYM_LAYOUT_ADDR_RELATIVE as i64),
+    (
+        "KSYM_LAYOUT_ADDR_ABSOLUTE",
+        KSYM_LAYOUT_ADDR_ABSOLUTE as i64,
+    ),
+    (
+        "KSYM_LAYOUT_ADDR_RELATIVE",
+        KSYM_LAYOUT_ADDR_RELATIVE as i64,
+    ),
     (
         "KSYM_LAYOUT_ADDR_ABSOLUTE_PERCPU",
         KSYM_LAYOUT_ADDR_ABSOLUTE_PERCPU as i64,
@@ -315,7 +321,10 @@ pub const HEADER_CONSTANTS: &[(&str, i64)] = &[
     ("KSYM_LAYOUT_6_12_X86_64", KSYM_LAYOUT_6_12_X86_64 as i64),
     ("KSYM_LAYOUT_6_15", KSYM_LAYOUT_6_15 as i64),
     ("KSYM_DESC_KALLSYMS_ALL", KSYM_DESC_KALLSYMS_ALL as i64),
-    ("KSYM_DESC_SKIP_NAME_ORDER", KSYM_DESC_SKIP_NAME_ORDER as i64),
+    (
+        "KSYM_DESC_SKIP_NAME_ORDER",
+        KSYM_DESC_SKIP_NAME_ORDER as i64,
+    ),
     ("KSYM_MATCH_EXACT", KSYM_MATCH_EXACT as i64),
     ("KSYM_MATCH_LLVM", KSYM_MATCH_LLVM as i64),
     ("KSYM_MATCH_CLONE", KSYM_MATCH_CLONE as i64),
@@ -353,17 +362,32 @@ pub const HEADER_CONSTANTS: &[(&str, i64)] = &[
     ("KSYM_FMT_TRUNCATED", KSYM_FMT_TRUNCATED as i64),
     ("KSYM_FMT_ZERO_LENGTH", KSYM_FMT_ZERO_LENGTH as i64),
     ("KSYM_FMT_BAD_LENGTH", KSYM_FMT_BAD_LENGTH as i64),
-    ("KSYM_FMT_TOKEN_OUT_OF_RANGE", KSYM_FMT_TOKEN_OUT_OF_RANGE as i64),
-    ("KSYM_FMT_TOKEN_UNTERMINATED", KSYM_FMT_TOKEN_UNTERMINATED as i64),
+    (
+        "KSYM_FMT_TOKEN_OUT_OF_RANGE",
+        KSYM_FMT_TOKEN_OUT_OF_RANGE as i64,
+    ),
+    (
+        "KSYM_FMT_TOKEN_UNTERMINATED",
+        KSYM_FMT_TOKEN_UNTERMINATED as i64,
+    ),
     ("KSYM_FMT_EMPTY_TOKEN", KSYM_FMT_EMPTY_TOKEN as i64),
     ("KSYM_FMT_NAME_TOO_LONG", KSYM_FMT_NAME_TOO_LONG as i64),
     ("KSYM_FMT_BAD_MARKER", KSYM_FMT_BAD_MARKER as i64),
     ("KSYM_FMT_NOT_SORTED", KSYM_FMT_NOT_SORTED as i64),
-    ("KSYM_FMT_ADDRESS_OVERFLOW", KSYM_FMT_ADDRESS_OVERFLOW as i64),
-    ("KSYM_FMT_SEQ_OUT_OF_RANGE", KSYM_FMT_SEQ_OUT_OF_RANGE as i64),
+    (
+        "KSYM_FMT_ADDRESS_OVERFLOW",
+        KSYM_FMT_ADDRESS_OVERFLOW as i64,
+    ),
+    (
+        "KSYM_FMT_SEQ_OUT_OF_RANGE",
+        KSYM_FMT_SEQ_OUT_OF_RANGE as i64,
+    ),
     ("KSYM_FMT_SEQ_NOT_SORTED", KSYM_FMT_SEQ_NOT_SORTED as i64),
     ("KSYM_FMT_BAD_LAYOUT", KSYM_FMT_BAD_LAYOUT as i64),
-    ("KSYM_FMT_TOO_MANY_SYMBOLS", KSYM_FMT_TOO_MANY_SYMBOLS as i64),
+    (
+        "KSYM_FMT_TOO_MANY_SYMBOLS",
+        KSYM_FMT_TOO_MANY_SYMBOLS as i64,
+    ),
     ("KSYM_FMT_NUL_IN_NAME", KSYM_FMT_NUL_IN_NAME as i64),
 ];
 
@@ -746,6 +770,13 @@ fn ulong(v: u64) -> c_ulong {
     v as c_ulong
 }
 
+/// An `unsigned long` from C as an address (a no-op on 64-bit, widening on 32-bit).
+#[inline]
+#[allow(clippy::useless_conversion)]
+fn wide(v: c_ulong) -> u64 {
+    u64::from(v)
+}
+
 /// `v` as `unsigned long` if it fits.
 #[cfg(target_pointer_width = "64")]
 #[inline]
@@ -862,7 +893,7 @@ unsafe fn build(desc: *const KsymDesc) -> Result<Table<'static>, (c_int, Option<
         token_table,
         token_index,
         offsets,
-        relative_base: u64::from(d.relative_base),
+        relative_base: wide(d.relative_base),
         offsets_addr: d.offsets as usize as u64,
         seqs_of_names,
     };
@@ -873,13 +904,13 @@ unsafe fn build(desc: *const KsymDesc) -> Result<Table<'static>, (c_int, Option<
     };
     let s = d.sections;
     let sections = Sections {
-        stext: u64::from(s.stext),
-        etext: u64::from(s.etext),
-        sinittext: u64::from(s.sinittext),
-        einittext: u64::from(s.einittext),
-        init_begin: u64::from(s.init_begin),
-        init_end: u64::from(s.init_end),
-        end: u64::from(s.end),
+        stext: wide(s.stext),
+        etext: wide(s.etext),
+        sinittext: wide(s.sinittext),
+        einittext: wide(s.einittext),
+        init_begin: wide(s.init_begin),
+        init_end: wide(s.init_end),
+        end: wide(s.end),
         kallsyms_all: d.flags & KSYM_DESC_KALLSYMS_ALL != 0,
     };
     match Table::with_checks(raw, layout, checks) {
@@ -1166,14 +1197,7 @@ pub unsafe extern "C" fn ksym_lookup_names_str(
     end: *mut c_uint,
 ) -> c_int {
     // SAFETY: forwarded contract.
-    unsafe {
-        lookup_names(
-            table_ref(table),
-            cstr_arg(name, KSYM_NAME_LEN),
-            start,
-            end,
-        )
-    }
+    unsafe { lookup_names(table_ref(table), cstr_arg(name, KSYM_NAME_LEN), start, end) }
 }
 
 /// `int ksym_on_each_symbol(const struct ksym_table *table, int (*fn)(void *data,
@@ -1332,7 +1356,7 @@ pub unsafe extern "C" fn ksym_lookup(
     if out_buf(namebuf, size).is_err() {
         return ptr::null();
     }
-    let Some((sym, pos)) = t.lookup_address(u64::from(addr)) else {
+    let Some((sym, pos)) = t.lookup_address(wide(addr)) else {
         return ptr::null();
     };
     let name = NameBuf::of(t, &sym);
@@ -1373,7 +1397,7 @@ pub unsafe extern "C" fn ksym_lookup_size_offset(
     let Some(t) = (unsafe { table_ref(table) }) else {
         return 0;
     };
-    match t.lookup_address(u64::from(addr)) {
+    match t.lookup_address(wide(addr)) {
         Some((_, pos)) => {
             // SAFETY: NULL or writable (contract).
             unsafe {
@@ -1412,7 +1436,7 @@ pub unsafe extern "C" fn ksym_lookup_symbol_name(
     if let Err(e) = out_buf(symname, size) {
         return e;
     }
-    let Some((sym, _)) = t.lookup_address(u64::from(addr)) else {
+    let Some((sym, _)) = t.lookup_address(wide(addr)) else {
         return ENOENT;
     };
     let name = NameBuf::of(t, &sym);
@@ -1451,7 +1475,7 @@ pub unsafe extern "C" fn ksym_sprint_symbol(
         return e;
     }
     let mut text = [0u8; KSYM_SPRINT_LEN];
-    let Ok(n) = t.sprint_symbol(u64::from(address), &mut text) else {
+    let Ok(n) = t.sprint_symbol(wide(address), &mut text) else {
         return ERANGE;
     };
     let Some(text) = text.get(..n) else {
@@ -1504,7 +1528,7 @@ pub unsafe extern "C" fn ksym_sympos_of_address(
     if let Err(e) = out_buf(name, size) {
         return e;
     }
-    let Some((sym, _)) = t.lookup_address(u64::from(addr)) else {
+    let Some((sym, _)) = t.lookup_address(wide(addr)) else {
         return ENOENT;
     };
     let Some(sp) = t.sympos_of(sym.index, opts) else {
@@ -1582,7 +1606,7 @@ unsafe fn find_symbol(
         KSYM_KLP_ZERO_IS_FOUND => AddressZero::Exact,
         _ => return Err(KSYM_KLP_INVALID),
     };
-    let sympos = u64::from(sympos);
+    let sympos = wide(sympos);
     let found = if module.is_null() {
         // SAFETY: forwarded contract.
         let t = unsafe { table_ref(vmlinux) }.ok_or(KSYM_KLP_INVALID)?;
@@ -1606,7 +1630,11 @@ unsafe fn find_symbol(
 /// # Safety
 ///
 /// `addr` and `reason` NULL or writable.
-unsafe fn find_result(res: Result<c_ulong, c_int>, addr: *mut c_ulong, reason: *mut c_int) -> c_int {
+unsafe fn find_result(
+    res: Result<c_ulong, c_int>,
+    addr: *mut c_ulong,
+    reason: *mut c_int,
+) -> c_int {
     match res {
         Ok(a) => {
             // SAFETY: NULL or writable (contract).
@@ -1828,3 +1856,12 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
         core::hint::spin_loop();
     }
 }
+
+/// The unwinding personality routine that the precompiled `core` objects of the
+/// static library name in their unwind tables (`core` is built with
+/// `panic = "unwind"`); nothing unwinds here (`panic = "abort"`), so it is never
+/// called, but without it a link without `--gc-sections` fails. Only in the static
+/// library (`--cfg ksym_staticlib`).
+#[cfg(all(ksym_staticlib, not(test), not(feature = "std")))]
+#[no_mangle]
+pub extern "C" fn rust_eh_personality() {}

@@ -29,6 +29,9 @@ pub mod addrs;
 pub mod capi;
 #[forbid(unsafe_code)]
 pub mod error;
+#[cfg(feature = "alloc")]
+#[forbid(unsafe_code)]
+pub mod index;
 #[forbid(unsafe_code)]
 pub mod layout;
 #[forbid(unsafe_code)]
@@ -39,8 +42,6 @@ pub mod lookup;
 pub mod matching;
 #[forbid(unsafe_code)]
 pub mod module;
-#[cfg(feature = "alloc")]
-pub mod index;
 #[forbid(unsafe_code)]
 mod names;
 #[forbid(unsafe_code)]

@@ -271,6 +271,7 @@ fn build(root: &Path, out: &Path, manifest: &Path) {
     );
     let gen = out.join("kernel_ref.c");
     fs::write(&gen, unit).unwrap_or_else(|e| panic!("{}: {e}", gen.display()));
+    println!("cargo:rustc-env=KERNEL_REF_GENERATED_C={}", gen.display());
 
     cc::Build::new()
         .file(&gen)

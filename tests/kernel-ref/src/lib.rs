@@ -72,6 +72,18 @@ pub fn kernel_source() -> Option<&'static Path> {
     Some(Path::new(env!("KERNEL_REF_SOURCE")))
 }
 
+/// The generated translation unit (`OUT_DIR/kernel_ref.c`: `csrc/prelude.h`, the
+/// kernel code, `csrc/glue.c`), for C tests that compile it themselves next to
+/// other code (they need the flags `build.rs` gives: `-std=gnu11
+/// -funsigned-char -fno-strict-aliasing -fno-strict-overflow
+/// -fno-delete-null-pointer-checks`), if it was built.
+pub fn generated_c_source() -> Option<&'static Path> {
+    #[cfg(kernel_ref_missing)]
+    return None;
+    #[cfg(not(kernel_ref_missing))]
+    Some(Path::new(env!("KERNEL_REF_GENERATED_C")))
+}
+
 /// A kallsyms table as the kernel sees it: the arrays that
 /// `scripts/kallsyms` emits (native-endian bytes, any alignment) and the
 /// configuration and section bounds the lookups read.
