@@ -38,6 +38,12 @@
  * Behaviour reproduced is that of Linux 6.12 (kernel/kallsyms.c,
  * kernel/livepatch/core.c, include/linux/kallsyms.h); each function says where
  * it differs and why.
+ *
+ * Linking: the static library (cargo rustc --lib --release --features capi
+ * --crate-type staticlib -- --cfg ksym_staticlib) also defines
+ * rust_begin_unwind (its panic handler, unreachable from every ksym_
+ * function) and rust_eh_personality (never called); a kernel with its own
+ * Rust runtime (CONFIG_RUST) builds the crate as an rlib without that cfg.
  */
 #ifndef KSYM_H
 #define KSYM_H

@@ -2,7 +2,7 @@
 //! The C ABI that `kernel/kallsyms.c` and the livepatch core call (feature `capi`).
 //!
 //! `include/ksym.h` declares everything here; it repeats each function's contract.
-//! Every exported symbol starts with `ksym_` (the kernel's own functions start with
+//! Every exported function starts with `ksym_` (the kernel's own functions start with
 //! `kallsyms_`, and no 6.12 symbol starts with `ksym_` except the BPF iterator's
 //! `ksym_prog_seq_show`, `ksym_iter_reg_info` and `ksym_iter_seq_info`, which no name
 //! here takes). This is the only module of the crate with `unsafe` code.
@@ -37,6 +37,18 @@
 //!   exported function can reach `core::panicking` or `core::fmt`.
 //!
 //! Where this differs from the 6.12 kernel functions, the function says so.
+//!
+//! # Linking
+//!
+//! A C-only kernel links the static library: `cargo rustc --lib --release
+//! --features capi --crate-type staticlib -- --cfg ksym_staticlib` (as
+//! `tests/capi.rs` builds it). A `no_std` static library must bring a panic handler,
+//! so with that cfg it also defines `rust_begin_unwind` (the panic handler, which no
+//! exported function can reach) and `rust_eh_personality` (named by the unwind
+//! tables of the precompiled `core`, never called: `panic = "abort"`). A kernel with
+//! its own Rust runtime (`CONFIG_RUST`, whose `kernel` crate has the panic handler)
+//! builds this crate as an rlib instead, without the cfg, and gets only the `ksym_`
+//! symbols.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
@@ -616,6 +628,8 @@ mod pinned {
 }
 
 // Same on every target.
+// Queries share one table across CPUs: it must stay `Sync` (no interior mutability).
+static_assertions::assert_impl_all!(Table<'static>: Sync);
 const_assert_eq!(size_of::<KsymTable>(), KSYM_TABLE_SIZE);
 const_assert_eq!(align_of::<KsymTable>(), align_of::<u64>());
 const_assert_eq!(size_of::<KsymFormatError>(), 12);
@@ -824,13 +838,19 @@ impl NameBuf {
 
 // ---- setup -----------------------------------------------------------------------------
 
-/// Checks the descriptor and validates the arrays: the table, or the errno (and,
+/// Checks the descriptor and validates the arrays; on success, stores the table at
+/// `dst` unless it is NULL (written in place: the table is 2 KiB, and the kernel's
+/// boot stack should not hold copies of it). On failure: the errno (and,
 /// for `-EUCLEAN`, what is wrong).
 ///
 /// # Safety
 ///
-/// As [`ksym_table_init`].
-unsafe fn build(desc: *const KsymDesc) -> Result<Table<'static>, (c_int, Option<FormatError>)> {
+/// `desc` as for [`ksym_table_init`]; `dst` NULL, or aligned and writable for a
+/// `Stored` that no other thread uses during the call.
+unsafe fn build(
+    desc: *const KsymDesc,
+    dst: *mut Stored,
+) -> Result<(), (c_int, Option<FormatError>)> {
     let inval = (EINVAL, None);
     if desc.is_null() {
         return Err(inval);
@@ -914,7 +934,18 @@ unsafe fn build(desc: *const KsymDesc) -> Result<Table<'static>, (c_int, Option<
         kallsyms_all: d.flags & KSYM_DESC_KALLSYMS_ALL != 0,
     };
     match Table::with_checks(raw, layout, checks) {
-        Ok(t) => Ok(t.with_sections(sections)),
+        Ok(t) => {
+            if !dst.is_null() {
+                // SAFETY: `dst` is aligned and writable for a `Stored` (contract).
+                unsafe {
+                    dst.write(Stored {
+                        magic: MAGIC,
+                        table: t.with_sections(sections),
+                    })
+                };
+            }
+            Ok(())
+        }
         Err(e) => Err((e.to_errno(), Some(e))),
     }
 }
@@ -940,19 +971,11 @@ pub unsafe extern "C" fn ksym_table_init(table: *mut KsymTable, desc: *const Ksy
     if table.is_null() || (table as usize) % align_of::<KsymTable>() != 0 {
         return EINVAL;
     }
-    // SAFETY: forwarded contract.
-    match unsafe { build(desc) } {
-        Ok(t) => {
-            // SAFETY: `table` is non-null, aligned and writable for KSYM_TABLE_SIZE
-            // bytes (contract), which hold a `Stored` (const_asserts above).
-            unsafe {
-                table.cast::<Stored>().write(Stored {
-                    magic: MAGIC,
-                    table: t,
-                })
-            };
-            0
-        }
+    // SAFETY: `desc` as `build` needs it (contract); `table` is non-null, aligned
+    // and writable for KSYM_TABLE_SIZE bytes (contract), which hold a `Stored`
+    // (const_asserts above). `build` writes it only on success.
+    match unsafe { build(desc, table.cast::<Stored>()) } {
+        Ok(()) => 0,
         Err((errno, _)) => errno,
     }
 }
@@ -974,9 +997,9 @@ pub unsafe extern "C" fn ksym_desc_check(
     desc: *const KsymDesc,
     err: *mut KsymFormatError,
 ) -> c_int {
-    // SAFETY: forwarded contract; the table is dropped before returning.
-    match unsafe { build(desc) } {
-        Ok(_) => 0,
+    // SAFETY: forwarded contract; no destination, so the table is dropped.
+    match unsafe { build(desc, ptr::null_mut()) } {
+        Ok(()) => 0,
         Err((errno, detail)) => {
             if let Some(e) = detail {
                 let out = KsymFormatError {
