@@ -10,15 +10,17 @@ here=$(dirname "$(realpath "$0")")
 mkdir -p "$out"
 
 # Flags of x86-64 kernel code: no red zone, kernel code model, no PIC, no
-# SSE/MMX/x87 (soft-float), no unwind tables; one codegen unit and fat LTO so
-# that core, memchr, bitflags and the crate become one object.
+# SSE/MMX/x87 (soft-float), no unwind tables, no jump tables (an indirect jmp
+# needs an ENDBR under X86_KERNEL_IBT; the kernel builds with -fno-jump-tables
+# there); one codegen unit and fat LTO so that core, memchr, bitflags and the
+# crate become one object.
 export CARGO_TARGET_DIR="$target"
 export CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=2 CARGO_PROFILE_RELEASE_DEBUG=0
 export CARGO_PROFILE_RELEASE_PANIC=abort CARGO_PROFILE_RELEASE_INCREMENTAL=false
 export RUSTFLAGS="-C code-model=kernel -C relocation-model=static -C no-redzone=yes \
 -C target-feature=-sse,-sse2,-sse3,-ssse3,-sse4.1,-sse4.2,-avx,-avx2,-mmx,+soft-float \
--C force-unwind-tables=no -C relro-level=off --cap-lints=allow"
+-C force-unwind-tables=no -C relro-level=off -C jump-tables=no --cap-lints=allow"
 raw="$out/ksym.raw.o"
 rm -f "$raw"
 # --emit=obj=PATH is only written when rustc runs: make cargo run it.
@@ -50,6 +52,8 @@ fp=$(objdump -d --no-show-raw-insn "$out/ksym.o" | grep -E '%[xyz]mm[0-9]|%st\b|
 [ -z "$fp" ] || { echo "build-ksym: FAIL: FP/SIMD instructions:" >&2; head -5 <<<"$fp" >&2; fail=1; }
 got=$(readelf -rW "$out/ksym.o" | grep -E 'R_X86_64_(GOT|PLTOFF|TPOFF|DTPOFF|TLS)' || true)
 [ -z "$got" ] || { echo "build-ksym: FAIL: GOT/TLS relocations:" >&2; head -5 <<<"$got" >&2; fail=1; }
+ijmp=$(objdump -d --no-show-raw-insn "$out/ksym.o" | grep -E '\sjmp\s+\*' || true)
+[ -z "$ijmp" ] || { echo "build-ksym: FAIL: indirect jumps (jump tables):" >&2; head -5 <<<"$ijmp" >&2; fail=1; }
 secs=$(readelf -SW "$out/ksym.o" | grep -E '\.(eh_frame|tdata|tbss|got|plt|init_array|ctors)' || true)
 [ -z "$secs" ] || { echo "build-ksym: FAIL: unexpected sections: $secs" >&2; fail=1; }
 [ "$fail" = 0 ] || exit 1
