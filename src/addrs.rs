@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
-//! Addresses: decoding per [`AddressEncoding`](crate::AddressEncoding), the kernel's
+//! Addresses: decoding per [`AddressEncoding`](crate::layout::AddressEncoding), the kernel's
 //! section bounds, and address-to-position search (`get_symbol_pos`).
 
 use crate::layout::AddressEncoding;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 //! Heap-backed indexes (feature `alloc`): a name index for tables that have none
 //! (6.1.0 - 6.1.41) or whose index was sorted by a cut name (Clang LTO, 6.2 - 6.10),
-//! and an owned bundle of the [`accel`](crate::accel) accelerators.
+//! and an owned bundle of the [`accel`](mod@crate::accel) accelerators.
 
 use alloc::boxed::Box;
 use alloc::vec;

@@ -191,11 +191,19 @@ impl<'a> Table<'a> {
     /// # Examples
     ///
     /// ```
-    /// use kallsyms::{Array, Layout, RawTable, Table};
-    /// // A table that claims one symbol but has no names is rejected, naming the array.
-    /// let raw = RawTable { num_syms: 1, ..RawTable::default() };
+    /// use kallsyms::{Array, FormatErrorKind, Layout, RawTable, Table};
+    /// // 256 empty tokens, and a table that claims one symbol but has no names: it is
+    /// // rejected, naming the array, the element and what is wrong.
+    /// let (token_table, token_index) = ([0u8; 1], [0u8; 512]);
+    /// let raw = RawTable {
+    ///     num_syms: 1,
+    ///     markers: &[0; 4],
+    ///     token_table: &token_table,
+    ///     token_index: &token_index,
+    ///     ..RawTable::default()
+    /// };
     /// let err = Table::new(raw, Layout::V6_12_X86_64).unwrap_err();
-    /// assert_eq!(err.array, Array::Names);
+    /// assert_eq!((err.array, err.index, err.kind), (Array::Names, 0, FormatErrorKind::Truncated));
     /// ```
     pub fn new(raw: RawTable<'a>, layout: Layout) -> Result<Self, FormatError> {
         Self::with_checks(raw, layout, Checks::Full)
