@@ -29,6 +29,9 @@ pub mod addrs;
 pub mod capi;
 #[forbid(unsafe_code)]
 pub mod error;
+#[cfg(feature = "std")]
+#[forbid(unsafe_code)]
+pub mod image;
 #[cfg(feature = "alloc")]
 #[forbid(unsafe_code)]
 pub mod index;

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod build;
+mod extract;
 mod query;
 mod source;
 
@@ -39,6 +40,8 @@ enum Command {
     Explain(query::ExplainArgs),
     /// Symbol count, array sizes, compression, duplicates, layout.
     Stats(query::StatsArgs),
+    /// Find and decode the kallsyms tables in a kernel image (vmlinux, Image, vmlinuz).
+    Extract(extract::Args),
 }
 
 /// Whether `arg` names a subcommand (or asks for help or the version).
@@ -75,5 +78,6 @@ fn main() -> ExitCode {
         Command::Dups(a) => query::dups(&a),
         Command::Explain(a) => query::explain(&a),
         Command::Stats(a) => query::stats(&a),
+        Command::Extract(a) => extract::run(&a),
     }
 }
