@@ -3,7 +3,7 @@
 //! section bounds, and address-to-position search (`get_symbol_pos`).
 
 use crate::layout::AddressEncoding;
-use crate::table::{read_u32, Table};
+use crate::table::{read_u32, Table, MARKER_STRIDE};
 
 /// The kernel section bounds that address lookups need (`include/asm-generic/sections.h`
 /// and `include/linux/kallsyms.h`, 6.12): which addresses belong to the table
@@ -120,10 +120,27 @@ impl<'a> Table<'a> {
     /// wrapped offset, but its callers first check `is_ksym_addr()`), and a size
     /// that would be negative (a section end below the symbol) is 0.
     pub fn position(&self, addr: u64) -> Option<Position> {
+        self.position_and_offset(addr, false).map(|(p, _)| p)
+    }
+
+    /// [`Table::position`], and with `want_offset` also the name-record offset of
+    /// the symbol found. The walk from the block's marker to the record
+    /// (`get_symbol_offset()`) starts as soon as the binary search has narrowed to
+    /// one 256-symbol block, and advances with it: its byte loads do not depend on
+    /// the search's, so the processor overlaps the walk with the search's cache
+    /// misses instead of doing it afterwards.
+    pub(crate) fn position_and_offset(
+        &self,
+        addr: u64,
+        want_offset: bool,
+    ) -> Option<(Position, u32)> {
         let n = self.raw.num_syms;
         if n == 0 || addr < self.address(0) {
             return None;
         }
+        let walk = want_offset && self.accel.block_offsets.is_none();
+        // (index, offset) of the walk, once started.
+        let mut at: Option<(u32, u32)> = None;
         // Binary search for the last index whose address is <= addr.
         let (mut low, mut high) = (0u32, n);
         while high - low > 1 {
@@ -132,6 +149,13 @@ impl<'a> Table<'a> {
                 low = mid;
             } else {
                 high = mid;
+            }
+            if walk && low / MARKER_STRIDE == (high - 1) / MARKER_STRIDE {
+                let (i, off) = at.unwrap_or_else(|| {
+                    let base = low - low % MARKER_STRIDE;
+                    (base, self.offset_of(base))
+                });
+                at = Some((low, self.skip_records(off, low - i)));
             }
         }
         let start = self.address(low);
@@ -150,11 +174,19 @@ impl<'a> Table<'a> {
             // Without section bounds the end of the last symbol is unknown: size 0.
             self.sections.map_or(start, |s| s.last_end(addr))
         };
-        Some(Position {
-            index: low,
-            start,
-            size: end.saturating_sub(start),
-            offset: addr - start,
-        })
+        let off = match at {
+            Some((i, off)) if i == low => off,
+            _ if want_offset => self.offset_of(low),
+            _ => 0,
+        };
+        Some((
+            Position {
+                index: low,
+                start,
+                size: end.saturating_sub(start),
+                offset: addr - start,
+            },
+            off,
+        ))
     }
 }

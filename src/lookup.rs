@@ -584,8 +584,7 @@ impl<'a> Table<'a> {
                 return None;
             }
         }
-        let p = self.position(addr)?;
-        let off = self.offset_of(p.index);
+        let (p, off) = self.position_and_offset(addr, true)?;
         Some((
             Symbol {
                 index: p.index,
