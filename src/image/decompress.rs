@@ -10,6 +10,7 @@
 
 use std::io::{self, Read};
 use std::string::ToString;
+use std::boxed::Box;
 use std::vec::Vec;
 
 use super::container::Compression;
@@ -35,6 +36,23 @@ pub fn decompress(c: Compression, input: &[u8], limit: usize) -> io::Result<Vec<
             drain(xz2::bufread::XzDecoder::new_stream(input, s), limit, hint)
         }
         Compression::Zstd => {
+            // One frame into a flat buffer of the announced size: no window buffer
+            // beside the output (a kernel's window is as large as the kernel).
+            let frame = zstd::zstd_safe::find_frame_compressed_size(input)
+                .ok()
+                .and_then(|n| input.get(..n))
+                .unwrap_or(input);
+            let size = match zstd::zstd_safe::get_frame_content_size(frame) {
+                Ok(Some(n)) => usize::try_from(n).unwrap_or(usize::MAX),
+                _ => size_hint(input),
+            };
+            if size <= limit {
+                if let Ok(out) = zstd::bulk::decompress(frame, size) {
+                    if !out.is_empty() {
+                        return Ok(out);
+                    }
+                }
+            }
             let mut d = zstd::stream::read::Decoder::with_buffer(input)?.single_frame();
             d.window_log_max(31)?;
             drain(d, limit, hint)
@@ -48,11 +66,64 @@ pub fn decompress(c: Compression, input: &[u8], limit: usize) -> io::Result<Vec<
     }
 }
 
+/// A streaming decoder for the stream at the start of `input` (LZ4 legacy frames
+/// are decoded whole first).
+///
+/// # Errors
+///
+/// As [`decompress`].
+pub fn reader<'a>(c: Compression, input: &'a [u8]) -> io::Result<Box<dyn Read + 'a>> {
+    Ok(match c {
+        Compression::Gzip => Box::new(flate2::bufread::GzDecoder::new(input)),
+        Compression::Xz => Box::new(xz2::bufread::XzDecoder::new_stream(
+            input,
+            xz2::stream::Stream::new_stream_decoder(u64::MAX, 0)?,
+        )),
+        Compression::Lzma => Box::new(xz2::bufread::XzDecoder::new_stream(
+            input,
+            xz2::stream::Stream::new_lzma_decoder(u64::MAX)?,
+        )),
+        Compression::Zstd => {
+            let mut d = zstd::stream::read::Decoder::with_buffer(input)?.single_frame();
+            d.window_log_max(31)?;
+            Box::new(d)
+        }
+        Compression::Bzip2 => Box::new(bzip2::bufread::BzDecoder::new(input)),
+        Compression::Lz4 => Box::new(io::Cursor::new(lz4_legacy(input, usize::MAX)?)),
+        Compression::Lzo => {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "LZO-compressed kernels are not supported",
+            ))
+        }
+    })
+}
+
+/// Appends output of `r` to `out` until it holds `upto` bytes or the stream ends;
+/// returns whether it ended. An error after some output counts as the end.
+///
+/// # Errors
+///
+/// The decoder's error when `out` is still empty.
+pub fn read_upto(r: &mut dyn Read, out: &mut Vec<u8>, upto: usize) -> io::Result<bool> {
+    let want = upto.saturating_sub(out.len());
+    if want == 0 {
+        return Ok(false);
+    }
+    let before = out.len();
+    // `read_to_end` reads straight into the vector's spare capacity.
+    match r.take(want as u64).read_to_end(out) {
+        Ok(k) => Ok(k < want),
+        Err(_) if before > 0 || !out.is_empty() => Ok(true),
+        Err(e) => Err(e),
+    }
+}
+
 /// The output size to reserve: the kernel appends the decompressed size as a
 /// little-endian `u32` to every payload (`size_append` in `scripts/Makefile.lib`;
 /// gzip's own trailer says the same), so a plausible last word is taken as the size;
 /// otherwise four times the input.
-fn size_hint(input: &[u8]) -> usize {
+pub fn size_hint(input: &[u8]) -> usize {
     let n = input.len();
     let last = n
         .checked_sub(4)

@@ -53,6 +53,14 @@ pub struct Hints {
     /// The virtual address of file offset 0 of a raw image (not used for ELF files,
     /// whose program headers say it).
     pub base: Option<u64>,
+    /// Do not check that `kallsyms_seqs_of_names` is in name order (an O(n x name)
+    /// pass that also tells which key a Clang LTO table of 6.2 - 6.10 was sorted by):
+    /// for callers that only iterate. The key is then taken as the full name and
+    /// [`Provenance::name_order_checked`] is `false`.
+    pub skip_name_order: bool,
+    /// Ignore an ELF symbol table and search (to test the search on an unstripped
+    /// `vmlinux`).
+    pub ignore_symbols: bool,
 }
 
 /// How the arrays were found.
@@ -337,8 +345,8 @@ pub fn locate<'a>(data: &'a [u8], hints: &Hints) -> Result<Located<'a>, LocateEr
     let elf = Elf::parse(data);
     let version = banner(data).and_then(banner_version);
     let mut best: Option<LocateError> = None;
-    if let Some(e) = &elf {
-        match from_symbols(data, e) {
+    if let Some(e) = elf.as_ref().filter(|_| !hints.ignore_symbols) {
+        match from_symbols(data, e, hints.skip_name_order) {
             Some(Ok(l)) => return Ok(l),
             Some(Err(err)) => best = Some(err),
             None => {}
@@ -359,7 +367,15 @@ pub fn locate<'a>(data: &'a [u8], hints: &Hints) -> Result<Located<'a>, LocateEr
             for &p in ptrs {
                 addr_candidates(&t, &names, p, version, &mut cands);
             }
-            match try_candidates(data, &t, &names, &cands, &maps, Method::Heuristic) {
+            match try_candidates(
+                data,
+                &t,
+                &names,
+                &cands,
+                &maps,
+                Method::Heuristic,
+                hints.skip_name_order,
+            ) {
                 Ok(l) => return ControlFlow::Break(l),
                 Err(e) => {
                     err = Some(LocateError::NoLayout {
@@ -399,6 +415,27 @@ pub fn locate<'a>(data: &'a [u8], hints: &Hints) -> Result<Located<'a>, LocateEr
         return Ok(l);
     }
     Err(best.or(err).unwrap_or(LocateError::NoTokenTable))
+}
+
+/// For an image that is still being decompressed: scans `data[from..]` (and a
+/// little before, for a table straddling `from`) for a token table with names and
+/// markers in front of it, and returns how many bytes of the image the arrays need
+/// at most (the address array and name index may follow the token index). `None`
+/// while none is found. [`locate`] on the first that many bytes (or all of the
+/// image, if shorter) then finds them.
+pub fn tables_end(data: &[u8], from: usize) -> Option<usize> {
+    let from = from.saturating_sub(1024);
+    scan::token_tables(data, from, data.len(), |t| {
+        let n = scan::names_for(data, &t)
+            .iter()
+            .map(|m| m.num_syms as usize)
+            .max();
+        match n {
+            // Addresses (up to 8 bytes each), a relative base, 3-byte seqs, padding.
+            Some(n) => ControlFlow::Break(t.index + 512 + 11 * n + 64),
+            None => ControlFlow::Continue(()),
+        }
+    })
 }
 
 /// The address maps to try: the ELF's, else the caller's base, else the
@@ -548,6 +585,7 @@ fn try_candidates<'a>(
     cands: &[AddrCandidate],
     maps: &[AddrMap<'_, 'a>],
     method: Method,
+    skip_name_order: bool,
 ) -> Result<Located<'a>, Option<FormatError>> {
     let e = t.endian;
     let n = names.num_syms;
@@ -635,13 +673,33 @@ fn try_candidates<'a>(
                     offsets_addr,
                     seqs_of_names: seqs,
                 };
-                let table = match Table::with_checks(raw, layout, Checks::SkipNameOrder) {
+                let mut raw = raw;
+                let mut table = match Table::with_checks(raw, layout, Checks::SkipNameOrder) {
                     Ok(t) => t,
                     Err(err) => {
                         note(err, &mut best);
                         continue;
                     }
                 };
+                if c.relative_base.is_some() && relative_base == 0 {
+                    // A relocatable kernel whose relative base is filled in by a
+                    // RELA relocation at boot (arm64): the file holds 0. Rebase on
+                    // _text, whose address the ELF symbols or headers, or the base
+                    // of a raw image, give.
+                    let Some(rb) = text_addr(&table).and_then(|off| {
+                        link_text(*map, maps)?.checked_sub(off)
+                    }) else {
+                        continue;
+                    };
+                    raw.relative_base = rb;
+                    table = match Table::with_checks(raw, layout, Checks::SkipNameOrder) {
+                        Ok(t) => t,
+                        Err(err) => {
+                            note(err, &mut best);
+                            continue;
+                        }
+                    };
+                }
                 // Sanity: a start symbol, inside the image.
                 let Some(a) = anchor(&table) else {
                     continue;
@@ -658,7 +716,7 @@ fn try_candidates<'a>(
                 // The name order decides the key (6.2 - 6.10 Clang LTO cut names).
                 let mut layout = layout;
                 let mut checked = seqs_fmt == SeqsFormat::None;
-                if !checked {
+                if !checked && !skip_name_order {
                     for key in [SeqsKey::FullName, SeqsKey::CutAtLlvm, SeqsKey::CutAtFirstDot] {
                         let l = Layout {
                             seqs_key: key,
@@ -708,6 +766,31 @@ fn try_candidates<'a>(
     Err(best)
 }
 
+/// The link address of `_text`: the ELF symbol, else the lowest executable
+/// `PT_LOAD`; for a raw image, the base of file offset 0 (the first base tried).
+fn link_text(map: AddrMap<'_, '_>, maps: &[AddrMap<'_, '_>]) -> Option<u64> {
+    let m = match map {
+        AddrMap::Unknown => maps.first().copied()?,
+        m => m,
+    };
+    match m {
+        AddrMap::Elf(e) => {
+            if let Some(st) = e.symtab() {
+                if let Some(s) = st.iter().find(|s| s.name == b"_text") {
+                    return Some(s.value);
+                }
+            }
+            e.segments
+                .iter()
+                .filter(|s| s.kind == elf::PT_LOAD && s.flags & 1 != 0)
+                .map(|s| s.vaddr)
+                .min()
+        }
+        AddrMap::Base(b) => Some(b),
+        AddrMap::Unknown => None,
+    }
+}
+
 /// The section bounds: from the ELF symbols when there are, else from the table's
 /// own `_stext`, `_etext`, `_sinittext`, `_einittext` (and `__init_begin`,
 /// `__init_end`, `_end`, which a `CONFIG_KALLSYMS_ALL` table has).
@@ -744,7 +827,7 @@ fn sections_of(t: &Table<'_>, map: AddrMap<'_, '_>) -> Option<Sections> {
 }
 
 /// The arrays named by the ELF symbol table, if it has `kallsyms_token_index`.
-fn from_symbols<'a>(data: &'a [u8], e: &Elf<'a>) -> Option<Result<Located<'a>, LocateError>> {
+fn from_symbols<'a>(data: &'a [u8], e: &Elf<'a>, skip: bool) -> Option<Result<Located<'a>, LocateError>> {
     let st = e.symtab()?;
     let want: [&[u8]; 9] = [
         b"kallsyms_num_syms",
@@ -826,7 +909,7 @@ fn from_symbols<'a>(data: &'a [u8], e: &Elf<'a>) -> Option<Result<Located<'a>, L
     };
     let maps = [AddrMap::Elf(e)];
     Some(
-        try_candidates(data, &t, &nm, &[cand], &maps, Method::Symbols).map_err(|error| {
+        try_candidates(data, &t, &nm, &[cand], &maps, Method::Symbols, skip).map_err(|error| {
             LocateError::NoLayout {
                 token_table: table_at,
                 error,

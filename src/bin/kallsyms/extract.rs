@@ -51,6 +51,10 @@ pub struct Args {
     /// tables; defaults to the arm64 or x86-64 link address).
     #[arg(long, value_name = "ADDR", value_parser = parse_hex)]
     base: Option<u64>,
+    /// Ignore the ELF symbol table of an unstripped vmlinux and search for the
+    /// tables as in a stripped one.
+    #[arg(long)]
+    no_symbols: bool,
     /// The kernel image.
     image: PathBuf,
 }
@@ -73,6 +77,7 @@ fn find<'d>(
     data: &'d [u8],
     hints: &Hints,
     store: &'d [OnceCell<Vec<u8>>],
+    partial: bool,
 ) -> Result<Found<'d>, String> {
     let kind = container::kind(data);
     let mut notes: Vec<String> = Vec::new();
@@ -100,13 +105,18 @@ fn find<'d>(
             p.compression.name(),
             p.offset
         );
-        let out = match image::decompress(p.compression, p.bytes(data), MAX_DECOMPRESSED) {
+        let mut out = match inflate(&p, data, partial) {
             Ok(out) => out,
             Err(e) => {
                 notes.push(format!("{what}: {e}"));
                 continue;
             }
         };
+        if partial && image::locate(&out, hints).is_err() {
+            // The early stop was misled: the whole kernel, then.
+            out = image::decompress(p.compression, p.bytes(data), MAX_DECOMPRESSED)
+                .unwrap_or(out);
+        }
         let len = out.len();
         let bytes: &'d [u8] = slot.get_or_init(|| out);
         match image::locate(bytes, hints) {
@@ -124,6 +134,31 @@ fn find<'d>(
         notes.push(format!("{}: no compressed payload found", kind.name()));
     }
     Err(format!("no kallsyms tables found; tried {}", notes.join("; ")))
+}
+
+/// Decompresses a payload; with `partial`, only as far as the kallsyms tables
+/// need (they sit at about 40% of an x86-64 kernel), checking every 4 MiB.
+fn inflate(p: &container::Payload, data: &[u8], partial: bool) -> std::io::Result<Vec<u8>> {
+    let input = p.bytes(data);
+    if !partial {
+        return image::decompress(p.compression, input, MAX_DECOMPRESSED);
+    }
+    let mut r = image::decompress::reader(p.compression, input)?;
+    // Reserved, not touched: pages never written cost no memory.
+    let mut out = Vec::with_capacity(image::decompress::size_hint(input).min(MAX_DECOMPRESSED));
+    let mut scanned = 0;
+    loop {
+        let step = (out.len() + (4 << 20)).min(MAX_DECOMPRESSED);
+        let ended = image::decompress::read_upto(&mut *r, &mut out, step)?;
+        if let Some(end) = image::tables_end(&out, scanned) {
+            image::decompress::read_upto(&mut *r, &mut out, end.min(MAX_DECOMPRESSED))?;
+            return Ok(out);
+        }
+        scanned = out.len();
+        if ended || out.len() >= MAX_DECOMPRESSED {
+            return Ok(out);
+        }
+    }
 }
 
 /// `e_machine` for an ELF copy of a raw image.
@@ -207,7 +242,13 @@ fn arrays(l: &Located<'_>) -> Vec<(&'static str, usize)> {
     v
 }
 
-fn describe(path: &Path, f: &Found<'_>, version: Option<&[u8]>, build_id: Option<&[u8]>) -> String {
+fn describe(
+    path: &Path,
+    f: &Found<'_>,
+    version: Option<&[u8]>,
+    build_id: Option<&[u8]>,
+    skipped: bool,
+) -> String {
     let l = &f.located;
     let p = &l.provenance;
     let mut s = String::new();
@@ -248,7 +289,7 @@ fn describe(path: &Path, f: &Found<'_>, version: Option<&[u8]>, build_id: Option
             );
         }
     }
-    if !p.name_order_checked {
+    if !p.name_order_checked && !skipped {
         let _ = writeln!(s, "warning: kallsyms_seqs_of_names is not in name order under any known key");
     }
     s
@@ -264,9 +305,17 @@ pub fn run(a: &Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let hints = Hints { base: a.base };
+    let hints = Hints {
+        base: a.base,
+        // Printing needs no name lookups; JSON and the ELF copy are for tools.
+        skip_name_order: a.elf.is_none() && !a.json,
+        ignore_symbols: a.no_symbols,
+    };
     let store: Vec<OnceCell<Vec<u8>>> = (0..STORE).map(|_| OnceCell::new()).collect();
-    let found = match find(&data, &hints, &store) {
+    // The symbols alone need only the part of a compressed kernel up to its tables;
+    // the ELF copy, the build-id and JSON need all of it.
+    let partial = a.elf.is_none() && !a.build_id && !a.json;
+    let found = match find(&data, &hints, &store, partial) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("kallsyms extract: {}: {e}", path.display());
@@ -283,7 +332,10 @@ pub fn run(a: &Args) -> ExitCode {
     let version = image::banner(found.bytes).or_else(|| image::banner(&data));
     let build_id = image::build_id(found.bytes).or_else(|| image::build_id(&data));
     if a.verbose {
-        eprint!("{}", describe(path, &found, version, build_id));
+        eprint!(
+            "{}",
+            describe(path, &found, version, build_id, hints.skip_name_order)
+        );
     }
     if let Some(out) = &a.elf {
         let bytes = match elf::Elf::parse(found.bytes) {
