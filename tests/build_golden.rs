@@ -11,7 +11,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use kallsyms::build::{build, parse_map, Built, KernelVersion, Options, ParseMode};
+use kallsyms::build::{build, parse_map, Built, KernelVersion, Options, ParseError, ParseMode};
 use kallsyms::{AddressEncoding, Endian, Layout, SeqsFormat, SeqsKey};
 use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget};
 use support::{Set, SETS};
@@ -303,6 +303,324 @@ fn v7_0_rejects_absolute_percpu() {
         ..Options::default()
     };
     assert!(build(syms, &opts).is_err());
+}
+
+/// SHA-256 of the 7.0 output for each set (all with `--all-symbols`), without and
+/// with `--pc-relative`, as printed by the 7.0 tool: Debian's 6.12 `kallsyms.c`
+/// (blob 03852da3d249) with 01157ddc58dc (6.15; blob 4b0234e4b12f) and a081b5789255
+/// as posted in v2 (blob 37d5c095ad22) applied.
+const SHA_7_0: [(&str, &str, &str); 3] = [
+    (
+        "debian-6.1.176-amd64",
+        "77f866f0fd77e238d685bfefae73764d5e16e5c641d6abdc457855d6c4f87d0c",
+        "ba574d28fb4db80654e7a08a3eeafce1deed153056ef748651c6c1ea6b00e960",
+    ),
+    (
+        "linux-6.12-clang19-thinlto-x86_64",
+        "ac467d16564153e5c2403357f91059eb428150d5ba5c1eded75eea8bcea82e5d",
+        "65275834d228358ed8b7971755c9cdd5ee0eb5e365235e9bb474ad9952f4cee7",
+    ),
+    (
+        "rust-v0-symbols",
+        "e16ddce214b3ddaa64ea9b5509d376943fb6c496e130c5bf04d5f7f9d9ac4813",
+        "114f5bdeb98151a669142b69f18307343abf94bbc104092d2acd1bffd6fda035",
+    ),
+];
+
+fn check_golden_7_0(name: &str) {
+    let set = support::set(name);
+    let (_, raw, pc) = SHA_7_0.iter().find(|x| x.0 == name).expect("known set");
+    for (pc_relative, want) in [(false, raw), (true, pc)] {
+        let options = Options {
+            all_symbols: true,
+            pc_relative,
+            kernel: KernelVersion::V7_0,
+            ..Options::default()
+        };
+        let asm = built(set, options).asm();
+        assert_eq!(
+            &support::sha256_hex(&asm),
+            want,
+            "{name}, pc-relative {pc_relative}"
+        );
+    }
+}
+
+#[test]
+fn golden_7_0_debian() {
+    check_golden_7_0("debian-6.1.176-amd64");
+}
+
+#[test]
+fn golden_7_0_thinlto() {
+    check_golden_7_0("linux-6.12-clang19-thinlto-x86_64");
+}
+
+#[test]
+fn golden_7_0_rust() {
+    check_golden_7_0("rust-v0-symbols");
+}
+
+/// A small map with the corner cases of the filters and the sort: ties at one
+/// address (weak, linker-provided, underscores, input order), `__start_`/`__stop_`
+/// outside the text, symbols at `_etext`/`_einittext`, ignored types, `__gp`, an
+/// empty name, quotes and backslashes.
+const CRAFTED_KERNEL: &str = r#"ffffffff81000000 T _text
+ffffffff81000000 T _stext
+ffffffff81000000 W weak_at_stext
+ffffffff81000000 T __start_head
+ffffffff81000000 t ___three
+ffffffff81000000 t _one
+ffffffff81000010 T do_one_initcall
+ffffffff81000010 T do_one_initcall
+ffffffff81000020 t helper.llvm.12345
+ffffffff81000020 t helper.cold
+ffffffff81000030 T quote"and\\slash
+ffffffff81000040 T 
+ffffffff81000050 A __gp
+ffffffff81000050 a some_abs
+ffffffff81000060 u undef_lower
+ffffffff81000060 U undef_upper
+ffffffff81000070 n debug_lower
+ffffffff81000080 D data_in_text
+ffffffff82000000 T _etext
+ffffffff82000000 t at_etext
+ffffffff82000000 R __start_rodata
+ffffffff82100000 R __stop_rodata
+ffffffff82100000 R outside_text
+ffffffff83000000 T _sinittext
+ffffffff83000010 t init_fn
+ffffffff83000020 T _einittext
+ffffffff83000020 t at_einittext
+ffffffff84000000 B __bss_start
+ffffffff84000000 B bss_var
+ffffffff84000100 B __bss_stop
+"#;
+
+/// User-space addresses, two names over 127 bytes, many similar names.
+fn crafted_user() -> String {
+    let mut s = format!("0000000000001000 T {}\n", "L".repeat(140));
+    s += &format!("0000000000001008 t {}\n", "M".repeat(300));
+    for i in 0..600usize {
+        let kind = ["t", "T", "d", "D"][i % 4];
+        s += &format!(
+            "{:016x} {kind} sym_{}_{}\n",
+            0x2000 + 16 * i,
+            i % 37,
+            "x".repeat(i % 7)
+        );
+    }
+    s
+}
+
+/// SHA-256 of the real tools' output for the crafted maps: (map, all_symbols,
+/// kernel, pc_relative, sha256); 6.12 by Debian's `scripts/kallsyms`, 7.0 by the
+/// patched tool described at [`SHA_7_0`].
+const CRAFTED: [(&str, bool, KernelVersion, bool, &str); 9] = [
+    (
+        "kernel",
+        false,
+        KernelVersion::V6_12,
+        false,
+        "9c6729bc8680315b9d7237d027bce13938f915e07914de1c65be2400cd66bede",
+    ),
+    (
+        "kernel",
+        false,
+        KernelVersion::V7_0,
+        false,
+        "86ccb57c8f571df3eaa1302d0275622e74e2ef73ca503126755289292bb4f3a8",
+    ),
+    (
+        "kernel",
+        false,
+        KernelVersion::V7_0,
+        true,
+        "84a3cd1c8657a819f0aecce5246e0501cb697837270a0a9da2bce10e8e382a08",
+    ),
+    (
+        "kernel",
+        true,
+        KernelVersion::V6_12,
+        false,
+        "d01818c5c388bca83238a69c467543509a4ce9071f8444e18c3151141914db9c",
+    ),
+    (
+        "kernel",
+        true,
+        KernelVersion::V7_0,
+        false,
+        "0738386200abce178c1ae926cee4455d94df041f3b5aecec0df6f45d21ac20d8",
+    ),
+    (
+        "kernel",
+        true,
+        KernelVersion::V7_0,
+        true,
+        "8c80004b239453f11603c0b003a13e87312e8bb21cd477bd264aa3181cbe0b76",
+    ),
+    (
+        "user",
+        true,
+        KernelVersion::V7_0,
+        false,
+        "eadf09613ab3bd00515ca22ad56323d5f945ce5afa0aa87638e8a8cb05c2699e",
+    ),
+    (
+        "user",
+        true,
+        KernelVersion::V7_0,
+        true,
+        "a84f96dbf87716faf7f651a0e3d82609c508a6895c21ce0bda60448065c10196",
+    ),
+    (
+        "user",
+        true,
+        KernelVersion::V6_12,
+        false,
+        "fdd1e63c61b9da981ed8c7ab163280beda94f213b9594fbfe3cb470a898ca04d",
+    ),
+];
+
+#[test]
+fn crafted_maps_match_real_tools() {
+    let user = crafted_user();
+    for (map, all_symbols, kernel, pc_relative, want) in CRAFTED {
+        let text = if map == "kernel" {
+            CRAFTED_KERNEL
+        } else {
+            &user
+        };
+        let syms = parse_map(text.as_bytes(), ParseMode::Kallsyms).expect("parses");
+        let options = Options {
+            all_symbols,
+            pc_relative,
+            kernel,
+            ..Options::default()
+        };
+        let asm = build(syms, &options).expect("builds").asm();
+        assert_eq!(
+            support::sha256_hex(&asm),
+            want,
+            "{map}, all {all_symbols}, {kernel}, pc-relative {pc_relative}:\n{}",
+            String::from_utf8_lossy(&asm)
+        );
+    }
+}
+
+/// Random small maps through the real 6.12 `scripts/kallsyms` (built by the
+/// `kernel-ref` crate) and through the builder: the same output, warnings and fatal
+/// errors (the C tool also leaves partial output behind a fatal error; the builder
+/// writes nothing then).
+#[test]
+fn random_maps_match_scripts_kallsyms() {
+    let Some(tool) = kernel_ref::scripts_kallsyms() else {
+        eprintln!("kernel-ref has no scripts/kallsyms: skipped");
+        return;
+    };
+    let dir = support::scratch("random-maps");
+    let mut x = 0x853c_49e6_748f_ea9bu64;
+    let mut rnd = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let names = [
+        "_text",
+        "_stext",
+        "_etext",
+        "_sinittext",
+        "_einittext",
+        "__per_cpu_start",
+        "__per_cpu_end",
+        "__start_s",
+        "__stop_s",
+        "__end_x",
+        "__bss_start",
+        "__x_end",
+        "__gp",
+        "x",
+        "__x",
+        "foo.llvm.1",
+        "a\"b",
+        "",
+    ];
+    for case in 0..60 {
+        let high = rnd(3) > 0;
+        let mut text = String::new();
+        for _ in 0..rnd(50) {
+            let addr = if high {
+                0xffff_ffff_8100_0000 + rnd(4) * 0x80_0000 + rnd(64)
+            } else {
+                rnd(0x40000)
+            };
+            let kind = b"TtDdWwAaUuNnRrBb?"[rnd(17) as usize] as char;
+            let name = if rnd(2) == 0 {
+                names[rnd(names.len() as u64) as usize].to_string()
+            } else {
+                (0..rnd(24))
+                    .map(|_| b"ab_.xy"[rnd(6) as usize] as char)
+                    .collect()
+            };
+            let addr = match rnd(10) {
+                0 => format!(" {addr:x}"),
+                1 => format!("0x{addr:x}"),
+                _ => format!("{addr:016x}"),
+            };
+            text += &format!("{addr} {kind} {name}\n");
+        }
+        if rnd(10) == 0 {
+            text += "L ";
+        }
+        let all_symbols = rnd(2) == 0;
+        let absolute_percpu = rnd(2) == 0;
+        let path = dir.join(format!("{case}.map"));
+        fs::write(&path, &text).expect("write map");
+        let mut cmd = Command::new(tool);
+        if all_symbols {
+            cmd.arg("--all-symbols");
+        }
+        if absolute_percpu {
+            cmd.arg("--absolute-percpu");
+        }
+        let c = cmd.arg(&path).output().expect("run scripts/kallsyms");
+
+        let options = Options {
+            all_symbols,
+            absolute_percpu,
+            ..Options::default()
+        };
+        let (status, stdout, stderr) = match parse_map(text.as_bytes(), ParseMode::Kallsyms) {
+            Err(_) => (1, Vec::new(), ParseError::KERNEL_TEXT.as_bytes().to_vec()),
+            Ok(syms) => {
+                let warn: Vec<u8> = syms
+                    .warnings()
+                    .iter()
+                    .flat_map(|w| w.kernel_text())
+                    .collect();
+                match build(syms, &options) {
+                    Ok(b) => (0, b.asm(), warn),
+                    Err(e) => (
+                        1,
+                        Vec::new(),
+                        [warn, format!("{e}\n").into_bytes()].concat(),
+                    ),
+                }
+            }
+        };
+        let c_status = c.status.code().unwrap_or(-1);
+        assert_eq!(c_status, status, "case {case}:\n{text}");
+        assert_eq!(
+            String::from_utf8_lossy(&c.stderr),
+            String::from_utf8_lossy(&stderr),
+            "case {case}:\n{text}"
+        );
+        if status == 0 {
+            assert_eq!(c.stdout, stdout, "case {case}:\n{text}");
+        }
+    }
+    let _ = fs::remove_dir_all(&dir);
 }
 
 #[cfg(feature = "cli")]

@@ -9,7 +9,7 @@ pub fn is_ignored(name: &[u8], kind: u8) -> bool {
     if kind == b'u' || kind == b'n' {
         return true;
     }
-    if kind.to_ascii_uppercase() == b'A' {
+    if kind.eq_ignore_ascii_case(&b'A') {
         return !matches!(
             name,
             b"__kernel_syscall_via_break"

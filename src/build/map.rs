@@ -411,3 +411,148 @@ pub fn parse_map(input: &[u8], mode: ParseMode) -> Result<SymbolList, ParseError
     }
     Ok(list)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec;
+
+    fn one(line: &[u8]) -> Option<(u64, u8, Vec<u8>)> {
+        match parse_line(line, ParseMode::Kallsyms)? {
+            MapItem::Symbol(s) => Some((s.addr, s.kind, s.name.to_vec())),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn strtoull_quirks() {
+        assert_eq!(strtoull_hex(b"ff T"), Some((0xff, 2)));
+        assert_eq!(strtoull_hex(b" \t\x0bff"), Some((0xff, 5)));
+        assert_eq!(strtoull_hex(b"0x1F"), Some((0x1f, 4)));
+        assert_eq!(strtoull_hex(b"0X1f"), Some((0x1f, 4)));
+        assert_eq!(strtoull_hex(b"+10"), Some((0x10, 3)));
+        assert_eq!(strtoull_hex(b"-1"), Some((u64::MAX, 2)));
+        assert_eq!(strtoull_hex(b"-0x10"), Some((0x10u64.wrapping_neg(), 5)));
+        // Overflow saturates, whatever the sign, and consumes every digit.
+        assert_eq!(strtoull_hex(b"1ffffffffffffffff "), Some((u64::MAX, 17)));
+        assert_eq!(strtoull_hex(b"-1ffffffffffffffff"), Some((u64::MAX, 18)));
+        // No digits: `end == start`.
+        for s in [
+            &b""[..],
+            b" ",
+            b"+",
+            b"-",
+            b"x1",
+            b"g",
+            b"0x",
+            b"0xg",
+            b"- 1",
+        ] {
+            assert_eq!(strtoull_hex(s), None, "{:?}", s);
+        }
+        assert_eq!(strtoull_hex(b"0b1"), Some((0xb1, 3)));
+    }
+
+    #[test]
+    fn line_format() {
+        assert_eq!(
+            one(b"ffffffff81000000 T _text"),
+            Some((0xffffffff81000000, b'T', b"_text".to_vec()))
+        );
+        assert_eq!(one(b"  10 t x"), Some((0x10, b't', b"x".to_vec())));
+        assert_eq!(one(b"0x10 t x"), Some((0x10, b't', b"x".to_vec())));
+        assert_eq!(one(b"-1 t x"), Some((u64::MAX, b't', b"x".to_vec())));
+        // Empty name, spaces and CR in names, name cut at NUL.
+        assert_eq!(one(b"10 T "), Some((0x10, b'T', vec![])));
+        assert_eq!(one(b"10 T a b\r"), Some((0x10, b'T', b"a b\r".to_vec())));
+        assert_eq!(one(b"10 T ab\0cd"), Some((0x10, b'T', b"ab".to_vec())));
+        assert_eq!(one(b"10 ? x\xff"), Some((0x10, b'?', b"x\xff".to_vec())));
+        for bad in [
+            &b""[..],
+            b"10",
+            b"10 ",
+            b"10 T",
+            b"10  T x",
+            b"10 Tx",
+            b"10\tT x",
+            b"10 \x80 x",
+            b"10 \0 x",
+            b"0x T x",
+            b"zz T x",
+            b"10 T\tx",
+        ] {
+            assert!(parse_line(bad, ParseMode::Kallsyms).is_none(), "{:?}", bad);
+        }
+    }
+
+    #[test]
+    fn errors_carry_line_numbers_and_stop() {
+        let e = parse_map(b"10 T a\n\n20 T b\n", ParseMode::Kallsyms).unwrap_err();
+        assert_eq!(e, ParseError { line: 2 });
+        assert_eq!(ParseError::KERNEL_TEXT, "line format error\n");
+        let mut it = lines(b"10 T a\nbad\n20 T b\n", ParseMode::Kallsyms);
+        assert!(matches!(it.next(), Some(Ok(MapItem::Symbol(_)))));
+        assert_eq!(it.next(), Some(Err(ParseError { line: 2 })));
+        assert_eq!(it.next(), None);
+        // Only one trailing newline is stripped; no line after the last newline.
+        assert_eq!(
+            parse_map(b"10 T a\n", ParseMode::Kallsyms).map(|l| l.len()),
+            Ok(1)
+        );
+        assert_eq!(
+            parse_map(b"10 T a", ParseMode::Kallsyms).map(|l| l.len()),
+            Ok(1)
+        );
+        assert_eq!(parse_map(b"", ParseMode::Kallsyms).map(|l| l.len()), Ok(0));
+    }
+
+    #[test]
+    fn too_long_names() {
+        let name = vec![b'n'; 511];
+        let line = [&b"10 T "[..], &name].concat();
+        assert!(matches!(
+            parse_line(&line, ParseMode::Kallsyms),
+            Some(MapItem::Symbol(_))
+        ));
+        let name = vec![b'n'; 512];
+        let line = [&b"10 T "[..], &name].concat();
+        let map = parse_map(&[&line[..], b"\n20 T ok\n"].concat(), ParseMode::Kallsyms).unwrap();
+        assert_eq!(map.len(), 1);
+        let w = &map.warnings()[0];
+        let want = [
+            &b"Symbol "[..],
+            &name,
+            b" too long for kallsyms (512 >= 512).\nPlease increase KSYM_NAME_LEN both in kernel and kallsyms.c\n",
+        ]
+        .concat();
+        assert_eq!(w.kernel_text(), want);
+        assert!(matches!(w, Warning::NameTooLong { line: 1, .. }));
+    }
+
+    #[test]
+    fn proc_kallsyms_module_column() {
+        let text = b"ffffffffc0a01000 t ext4_fill_super\t[ext4]\nffffffff81000000 T _text\n";
+        let map = parse_map(text, ParseMode::ProcKallsyms).unwrap();
+        assert_eq!(map.len(), 1);
+        assert_eq!(map.get(0).map(|s| s.name), Some(&b"_text"[..]));
+        let item = parse_line(b"10 t f\t[m]", ParseMode::ProcKallsyms);
+        assert!(matches!(item, Some(MapItem::Module(s)) if s.name == b"f"));
+        // In the scripts/kallsyms mode the column is part of the name.
+        let map = parse_map(text, ParseMode::Kallsyms).unwrap();
+        assert_eq!(
+            map.get(0).map(|s| s.name),
+            Some(&b"ext4_fill_super\t[ext4]"[..])
+        );
+        // A tab not followed by a [module] column stays in the name.
+        let item = parse_line(b"10 t f\tx", ParseMode::ProcKallsyms);
+        assert!(matches!(item, Some(MapItem::Symbol(s)) if s.name == b"f\tx"));
+    }
+
+    #[test]
+    fn list_push_cuts_at_nul() {
+        let mut l = SymbolList::new();
+        l.push(1, b'T', b"ab\0c");
+        assert_eq!(l.get(0).map(|s| s.name), Some(&b"ab"[..]));
+        assert_eq!(l.name_bytes(), 2);
+    }
+}

@@ -35,6 +35,8 @@ pub mod token;
 mod emit;
 mod error;
 mod owned;
+#[cfg(test)]
+mod tests;
 
 use std::vec::Vec;
 

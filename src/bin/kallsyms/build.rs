@@ -67,15 +67,13 @@ pub fn run(a: &Args) -> ExitCode {
         pc_relative: a.pc_relative,
         kernel: a.kernel,
     };
-    let stderr = std::io::stderr();
-    let mut err = stderr.lock();
+    let mut err = std::io::stderr();
     if (opts.kernel == KernelVersion::V6_12 && opts.pc_relative)
         || (opts.kernel == KernelVersion::V7_0 && opts.absolute_percpu)
     {
         let _ = err.write_all(usage(opts.kernel).as_bytes());
         return ExitCode::FAILURE;
     }
-    let t0 = std::time::Instant::now();
     let input = match std::fs::read(&a.map) {
         Ok(v) => v,
         Err(e) => {
@@ -108,7 +106,6 @@ pub fn run(a: &Args) -> ExitCode {
             }
         }
     }
-    eprintln!("parsed {:?}", t0.elapsed());
     let built = match kb::build(syms, &opts) {
         Ok(b) => b,
         Err(e) => {
@@ -121,9 +118,7 @@ pub fn run(a: &Args) -> ExitCode {
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let t1 = std::time::Instant::now();
     let r = built.write_asm(&mut out).and_then(|()| out.flush());
-    eprintln!("written {:?}", t1.elapsed());
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

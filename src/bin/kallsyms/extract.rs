@@ -114,8 +114,7 @@ fn find<'d>(
         };
         if partial && image::locate(&out, hints).is_err() {
             // The early stop was misled: the whole kernel, then.
-            out = image::decompress(p.compression, p.bytes(data), MAX_DECOMPRESSED)
-                .unwrap_or(out);
+            out = image::decompress(p.compression, p.bytes(data), MAX_DECOMPRESSED).unwrap_or(out);
         }
         let len = out.len();
         let bytes: &'d [u8] = slot.get_or_init(|| out);
@@ -133,7 +132,10 @@ fn find<'d>(
     if notes.is_empty() {
         notes.push(format!("{}: no compressed payload found", kind.name()));
     }
-    Err(format!("no kallsyms tables found; tried {}", notes.join("; ")))
+    Err(format!(
+        "no kallsyms tables found; tried {}",
+        notes.join("; ")
+    ))
 }
 
 /// Decompresses a payload; with `partial`, only as far as the kallsyms tables
@@ -279,7 +281,11 @@ fn describe(
     match p.address_source {
         AddressSource::NotNeeded => {}
         AddressSource::Elf => {
-            let _ = writeln!(s, "kallsyms_offsets at {:#x} (ELF program headers)", l.raw.offsets_addr);
+            let _ = writeln!(
+                s,
+                "kallsyms_offsets at {:#x} (ELF program headers)",
+                l.raw.offsets_addr
+            );
         }
         AddressSource::Base(b) => {
             let _ = writeln!(
@@ -290,7 +296,10 @@ fn describe(
         }
     }
     if !p.name_order_checked && !skipped {
-        let _ = writeln!(s, "warning: kallsyms_seqs_of_names is not in name order under any known key");
+        let _ = writeln!(
+            s,
+            "warning: kallsyms_seqs_of_names is not in name order under any known key"
+        );
     }
     s
 }
@@ -381,7 +390,11 @@ pub fn run(a: &Args) -> ExitCode {
     }
 }
 
-fn print_ids(w: &mut impl Write, version: Option<&[u8]>, build_id: Option<&[u8]>) -> io::Result<()> {
+fn print_ids(
+    w: &mut impl Write,
+    version: Option<&[u8]>,
+    build_id: Option<&[u8]>,
+) -> io::Result<()> {
     match build_id {
         Some(b) => writeln!(w, "build-id: {}", hex(b))?,
         None => writeln!(w, "build-id: (none found)")?,
@@ -449,11 +462,19 @@ fn print_json(
         l.raw.num_syms
     );
     if l.layout.has_relative_base() {
-        let _ = write!(Wrap(&mut o), ",\"relative_base\":\"{:016x}\"", l.raw.relative_base);
+        let _ = write!(
+            Wrap(&mut o),
+            ",\"relative_base\":\"{:016x}\"",
+            l.raw.relative_base
+        );
     }
     o.extend_from_slice(b",\"arrays\":{");
     for (i, (name, off)) in arrays(l).into_iter().enumerate() {
-        let _ = write!(Wrap(&mut o), "{}\"{name}\":{off}", if i > 0 { "," } else { "" });
+        let _ = write!(
+            Wrap(&mut o),
+            "{}\"{name}\":{off}",
+            if i > 0 { "," } else { "" }
+        );
     }
     o.extend_from_slice(b"},\"symbols\":[");
     let mut buf = [0u8; KSYM_NAME_LEN];
@@ -465,7 +486,11 @@ fn print_json(
         hex16(&mut o, sym.address);
         o.extend_from_slice(b"\",\"type\":\"");
         o.push(sym.type_letter);
-        let _ = write!(Wrap(&mut o), "\",\"size\":{},\"name\":", table.size_of(sym.index));
+        let _ = write!(
+            Wrap(&mut o),
+            "\",\"size\":{},\"name\":",
+            table.size_of(sym.index)
+        );
         json_str(&mut o, table.name(&sym, &mut buf));
         o.push(b'}');
         if o.len() > (1 << 16) - 1024 {

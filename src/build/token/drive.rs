@@ -4,6 +4,7 @@
 
 use core::sync::atomic::Ordering::Relaxed;
 use core::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::vec::Vec;
 
 use super::state::{best_in, State};
@@ -25,18 +26,23 @@ pub fn optimize(syms: &mut Packed) -> [Slot; 256] {
     optimize_with(syms, KEEP_DIVISOR, threads)
 }
 
-/// A barrier for two threads that spins briefly before yielding: rounds are short
-/// (tens of microseconds), too short to put a thread to sleep and wake it.
-struct SpinBarrier {
+/// A barrier for two threads that spins briefly, then sleeps: rounds are short
+/// (tens of microseconds) when both threads have a core, but a thread may also have
+/// to wait for one that the scheduler put aside.
+struct Barrier2 {
     arrived: AtomicUsize,
     generation: AtomicUsize,
+    lock: Mutex<()>,
+    wake: Condvar,
 }
 
-impl SpinBarrier {
+impl Barrier2 {
     fn new() -> Self {
-        SpinBarrier {
+        Barrier2 {
             arrived: AtomicUsize::new(0),
             generation: AtomicUsize::new(0),
+            lock: Mutex::new(()),
+            wake: Condvar::new(),
         }
     }
 
@@ -44,17 +50,25 @@ impl SpinBarrier {
         let g = self.generation.load(Ordering::Acquire);
         if self.arrived.fetch_add(1, Ordering::AcqRel) == 1 {
             self.arrived.store(0, Relaxed);
+            // Under the lock, so that a sleeper cannot miss the change.
+            let guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
             self.generation.fetch_add(1, Ordering::Release);
+            drop(guard);
+            self.wake.notify_all();
             return;
         }
-        let mut spins = 0u32;
-        while self.generation.load(Ordering::Acquire) == g {
-            if spins < 20_000 {
-                spins += 1;
-                core::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
+        for _ in 0..20_000 {
+            if self.generation.load(Ordering::Acquire) != g {
+                return;
             }
+            core::hint::spin_loop();
+        }
+        let mut guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        while self.generation.load(Ordering::Acquire) == g {
+            guard = self
+                .wake
+                .wait(guard)
+                .unwrap_or_else(PoisonError::into_inner);
         }
     }
 }
@@ -100,7 +114,7 @@ pub(super) fn optimize_with(syms: &mut Packed, divisor: i32, threads: usize) -> 
     let (lo_val, hi_val) = syms.arena.split_at_mut(base as usize);
 
     let p = [profits(), profits()];
-    let barrier = SpinBarrier::new();
+    let barrier = Barrier2::new();
     let results = [AtomicU64::new(0), AtomicU64::new(0)];
     let [p0, p1] = &p;
     let both: [&[AtomicI32]; 2] = [p0, p1];

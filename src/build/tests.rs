@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+//! The pipeline on small maps (the real tools' output is checked in
+//! `tests/build_golden.rs`).
+
+use super::*;
+use std::string::ToString;
+use std::vec;
+
+fn built(map: &str, options: Options) -> Result<Built, BuildError> {
+    build(
+        parse_map(map.as_bytes(), ParseMode::Kallsyms).map_err(|_| BuildError::TooLarge)?,
+        &options,
+    )
+}
+
+fn names(b: &Built) -> Vec<(u8, &[u8])> {
+    b.symbols().map(|s| (s.kind, s.name)).collect()
+}
+
+fn asm_text(b: &Built) -> std::string::String {
+    std::string::String::from_utf8_lossy(&b.asm()).into_owned()
+}
+
+#[test]
+fn text_is_recorded_before_ignoring_and_ranges_after() {
+    // `_text` as an absolute symbol: ignored, but its address is taken; `_stext` as an
+    // absolute symbol: ignored, so the text range stays [0, 0].
+    let map = "ffffffff81000000 a _text\nffffffff81000000 A _stext\nffffffff81000010 T f\n\
+               ffffffff82000000 A _etext\n";
+    let b = built(map, Options::default()).unwrap();
+    assert_eq!(b.text(), 0xffffffff81000000);
+    assert!(b.is_empty());
+    let b = built(
+        map,
+        Options {
+            all_symbols: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(names(&b), [(b'T', &b"f"[..])]);
+    assert_eq!(b.relative_base(), 0xffffffff81000010);
+    assert!(asm_text(&b).contains("\tPTR\t_text + 0x10\n"));
+    // A recorded `_etext` alone makes the range [0, _etext].
+    let map = "ffffffff81000010 T f\nffffffff82000000 T _etext\nffffffff82000000 T g\n";
+    let b = built(map, Options::default()).unwrap();
+    assert_eq!(names(&b), [(b'T', &b"f"[..]), (b'T', b"_etext")]);
+}
+
+#[test]
+fn relative_base_below_text() {
+    let map = "1000 T _text\n0800 T early\n";
+    let b = built(
+        map,
+        Options {
+            all_symbols: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert!(asm_text(&b).contains("\tPTR\t_text - 0x800\n"));
+    let b = built(
+        "1000 T _text\n",
+        Options {
+            all_symbols: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert!(asm_text(&b).contains("\tPTR\t_text + 0\n"));
+}
+
+#[test]
+fn percpu_symbols_become_absolute() {
+    let map = "0 D __per_cpu_start\n0 W weak_pcpu\n40 D pcpu_var\n80 D __per_cpu_end\n\
+               ffffffff81000000 T _text\n";
+    let opts = Options {
+        all_symbols: true,
+        absolute_percpu: true,
+        ..Options::default()
+    };
+    let b = built(map, opts).unwrap();
+    let kinds: Vec<u8> = b.symbols().map(|s| s.kind).collect();
+    assert_eq!(kinds, b"AAAAT");
+    assert!((0..4).all(|i| b.is_absolute(i)) && !b.is_absolute(4));
+    // The weak symbol lost its `W` before the sort: `__per_cpu_start` has more
+    // leading underscores and now sorts after it.
+    assert_eq!(b.symbol(0).map(|s| s.name), Some(&b"weak_pcpu"[..]));
+    assert_eq!(b.relative_base(), 0xffffffff81000000);
+    let text = asm_text(&b);
+    assert!(text.contains("\t.long\t0x40\t/* Apcpu_var */\n"));
+    assert!(text.contains("\t.long\t0xffffffff\t/* T_text */\n"));
+    // Without the flag the same map cannot be stored relative to one base.
+    let e = built(
+        map,
+        Options {
+            all_symbols: true,
+            ..Options::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "kallsyms failure: relative symbol value 0xffffffff81000000 out of range in relative mode"
+    );
+}
+
+#[test]
+fn fatal_texts_of_7_0() {
+    let map = "ffffffff81000000 T _text\n100000000 T low\n";
+    let opts = Options {
+        all_symbols: true,
+        pc_relative: true,
+        kernel: KernelVersion::V7_0,
+        ..Options::default()
+    };
+    let e = built(map, opts).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "kallsyms failure: relative symbol value 0x100000000 out of range"
+    );
+    assert_eq!(
+        e,
+        BuildError::RelativeOutOfRange {
+            addr: 0x1_0000_0000
+        }
+    );
+    // Per-cpu style addresses below a -2 GiB kernel still fit (x86-64).
+    let map = "ffffffff81000000 T _text\n0 T low\n";
+    assert!(built(map, opts).is_ok());
+    // Without --pc-relative the value is stored as `(unsigned int)addr`.
+    let opts = Options {
+        pc_relative: false,
+        ..opts
+    };
+    let text = asm_text(&built(map, opts).unwrap());
+    assert!(text.contains("\t.long\t0x81000000\t/* T_text */\n"));
+    assert!(text.contains("\t.long\t0\t/* Tlow */\n"));
+    assert!(!text.contains("kallsyms_relative_base"));
+}
+
+#[test]
+fn pushed_names_too_long_are_dropped_with_a_warning() {
+    let mut l = SymbolList::new();
+    l.push(0x10, b'T', &vec![b'x'; 600]);
+    l.push(0x20, b'T', b"ok");
+    let b = build(
+        l,
+        &Options {
+            all_symbols: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(b.len(), 1);
+    assert_eq!(b.warnings().len(), 1);
+}
+
+#[test]
+fn kernel_versions_parse() {
+    assert_eq!("6.12".parse::<KernelVersion>(), Ok(KernelVersion::V6_12));
+    assert_eq!("7.0".parse::<KernelVersion>(), Ok(KernelVersion::V7_0));
+    assert!("6.1".parse::<KernelVersion>().is_err());
+    assert_eq!(KernelVersion::V7_0.to_string(), "7.0");
+}
+
+#[test]
+fn empty_map() {
+    let b = built("", Options::default()).unwrap();
+    let text = asm_text(&b);
+    assert!(text.contains("kallsyms_num_syms:\n\t.long\t0\n"));
+    assert!(text.ends_with("kallsyms_seqs_of_names:\n\n"));
+    let t = b.owned_table(crate::Layout::V6_15).unwrap();
+    assert_eq!(t.raw().num_syms, 0);
+}
