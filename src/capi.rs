@@ -817,17 +817,25 @@ struct NameBuf {
 }
 
 impl NameBuf {
-    /// The name of `sym`.
-    fn of(table: &Table<'_>, sym: &crate::Symbol) -> NameBuf {
-        let mut buf = [0u8; KSYM_NAME_LEN];
-        let len = match buf.get_mut(..KSYM_NAME_LEN - 1) {
+    /// An empty buffer, to [`NameBuf::fill`] in place: a filled buffer returned by
+    /// value was copied, putting two `KSYM_NAME_LEN` buffers in the caller's frame
+    /// (`scripts/stack-sizes`).
+    const fn new() -> NameBuf {
+        NameBuf {
+            buf: [0; KSYM_NAME_LEN],
+            len: 0,
+        }
+    }
+
+    /// Writes the name of `sym` and its NUL.
+    fn fill(&mut self, table: &Table<'_>, sym: &crate::Symbol) {
+        self.len = match self.buf.get_mut(..KSYM_NAME_LEN - 1) {
             Some(room) => table.name(sym, room).len(),
             None => 0,
         };
-        if let Some(nul) = buf.get_mut(len) {
+        if let Some(nul) = self.buf.get_mut(self.len) {
             *nul = 0;
         }
-        NameBuf { buf, len }
     }
 
     /// The name without its NUL.
@@ -1249,7 +1257,8 @@ pub unsafe extern "C" fn ksym_on_each_symbol(
         return EINVAL;
     };
     for sym in t.iter() {
-        let name = NameBuf::of(t, &sym);
+        let mut name = NameBuf::new();
+        name.fill(t, &sym);
         // SAFETY: `f` may be called with `data` (contract); the name is
         // NUL-terminated and lives through the call.
         let ret = unsafe { f(data, name.buf.as_ptr().cast::<c_char>(), ulong(sym.address)) };
@@ -1382,7 +1391,8 @@ pub unsafe extern "C" fn ksym_lookup(
     let Some((sym, pos)) = t.lookup_address(wide(addr)) else {
         return ptr::null();
     };
-    let name = NameBuf::of(t, &sym);
+    let mut name = NameBuf::new();
+    name.fill(t, &sym);
     if name.len == 0 {
         return ptr::null();
     }
@@ -1462,7 +1472,8 @@ pub unsafe extern "C" fn ksym_lookup_symbol_name(
     let Some((sym, _)) = t.lookup_address(wide(addr)) else {
         return ENOENT;
     };
-    let name = NameBuf::of(t, &sym);
+    let mut name = NameBuf::new();
+    name.fill(t, &sym);
     // SAFETY: writable for `size` bytes (contract).
     match unsafe { put_cstr(symname, size, name.bytes()) } {
         Ok(()) => 0,
@@ -1557,7 +1568,8 @@ pub unsafe extern "C" fn ksym_sympos_of_address(
     let Some(sp) = t.sympos_of(sym.index, opts) else {
         return ENOENT;
     };
-    let full = NameBuf::of(t, &sym);
+    let mut full = NameBuf::new();
+    full.fill(t, &sym);
     let Some(base) = full.bytes().get(..sp.name_len as usize) else {
         return ENOENT;
     };

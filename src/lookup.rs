@@ -367,6 +367,9 @@ impl<'a> Table<'a> {
     }
 
     /// How symbol `index` (whose record is at `off`) matches `q` under `opts`.
+    /// Not inlined: its name buffer stays out of its callers' frames, some of which
+    /// hold one already (`scripts/stack-sizes`).
+    #[inline(never)]
     fn classify(&self, off: u32, q: &[u8], opts: Match) -> Option<MatchKind> {
         match self.probe_stored(off, q) {
             Probe::Equal => Some(MatchKind::Exact),
@@ -559,7 +562,10 @@ impl<'a> Table<'a> {
         };
         let mut hit = None;
         let mut count = 0u32;
-        for f in self.matches(base, opts) {
+        let mut matches = self.matches(base, opts);
+        // By reference: moving the iterator into the loop copied it, which with the
+        // name buffer made a frame of over 2 * KSYM_NAME_LEN (scripts/stack-sizes).
+        for f in matches.by_ref() {
             count = f.sympos;
             if f.symbol.index == index {
                 hit = Some((f.sympos, f.kind));
