@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
-//! Runs the rounds of `optimize_result()` (`scripts/kallsyms.c`, 6.12) on one thread,
-//! or on two threads that each own half of the symbols.
+//! Runs the rounds of `optimize_result()` (`scripts/kallsyms.c`, 6.12), on one thread
+//! or with a helper thread.
+//!
+//! With a helper, the symbols are split in two halves, A and B, each with its own
+//! [`State`] (lists and profits). The main thread owns A; B is a task that either
+//! thread may claim, once per round. Each round the main thread picks the best pair
+//! from the summed profits, publishes the round, replaces the pair in A, then claims
+//! B itself unless the helper already has (and then waits for it). A helper that the
+//! scheduler has put aside thus never holds the work up: on a busy machine the main
+//! thread simply does both halves.
 
-use core::sync::atomic::Ordering::Relaxed;
-use core::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, PoisonError};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::vec::Vec;
 
-use super::state::{best_in, State};
+use super::state::{best_of, State};
 use super::{Packed, Slot};
 
 /// Lists are kept for pairs whose count is at least the best profit divided by this.
@@ -18,7 +25,8 @@ const PARALLEL_BYTES: usize = 1 << 20;
 
 /// Runs the kernel's token optimisation on `syms` in place and returns the table.
 pub fn optimize(syms: &mut Packed) -> [Slot; 256] {
-    let threads = if syms.arena.len() >= PARALLEL_BYTES {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = if syms.arena.len() >= PARALLEL_BYTES && cores > 1 {
         2
     } else {
         1
@@ -26,81 +34,21 @@ pub fn optimize(syms: &mut Packed) -> [Slot; 256] {
     optimize_with(syms, KEEP_DIVISOR, threads)
 }
 
-/// A barrier for two threads that spins briefly, then sleeps: rounds are short
-/// (tens of microseconds) when both threads have a core, but a thread may also have
-/// to wait for one that the scheduler put aside.
-struct Barrier2 {
-    arrived: AtomicUsize,
-    generation: AtomicUsize,
-    lock: Mutex<()>,
-    wake: Condvar,
-}
-
-impl Barrier2 {
-    fn new() -> Self {
-        Barrier2 {
-            arrived: AtomicUsize::new(0),
-            generation: AtomicUsize::new(0),
-            lock: Mutex::new(()),
-            wake: Condvar::new(),
+/// The byte codes that occur (`insert_real_symbols_in_table()`).
+fn byte_slots(arena: &[u8]) -> [Slot; 256] {
+    let mut slots = [Slot::Unused; 256];
+    for &b in arena {
+        if let Some(s) = slots.get_mut(usize::from(b)) {
+            *s = Slot::Byte;
         }
     }
-
-    fn wait(&self) {
-        let g = self.generation.load(Ordering::Acquire);
-        if self.arrived.fetch_add(1, Ordering::AcqRel) == 1 {
-            self.arrived.store(0, Relaxed);
-            // Under the lock, so that a sleeper cannot miss the change.
-            let guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
-            self.generation.fetch_add(1, Ordering::Release);
-            drop(guard);
-            self.wake.notify_all();
-            return;
-        }
-        for _ in 0..20_000 {
-            if self.generation.load(Ordering::Acquire) != g {
-                return;
-            }
-            core::hint::spin_loop();
-        }
-        let mut guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
-        while self.generation.load(Ordering::Acquire) == g {
-            guard = self
-                .wake
-                .wait(guard)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-    }
-}
-
-/// A fresh profit array.
-fn profits() -> Vec<AtomicI32> {
-    (0..0x10000).map(|_| AtomicI32::new(0)).collect()
-}
-
-/// Runs the rounds: `pick` gives the best pair (the same on every thread).
-fn rounds(st: &mut State<'_>, mut pick: impl FnMut() -> (usize, i32)) {
-    for code in (0..=255u8).rev() {
-        if st.slots.get(usize::from(code)) != Some(&Slot::Unused) {
-            continue;
-        }
-        let (p, gain) = pick();
-        if gain <= 0 {
-            break;
-        }
-        st.assign(code, p);
-    }
+    slots
 }
 
 /// [`optimize`] with a given list threshold divisor and thread count (1 or 2; tests
 /// force both).
 pub(super) fn optimize_with(syms: &mut Packed, divisor: i32, threads: usize) -> [Slot; 256] {
-    let mut slots = [Slot::Unused; 256];
-    for &b in &syms.arena {
-        if let Some(s) = slots.get_mut(usize::from(b)) {
-            *s = Slot::Byte;
-        }
-    }
+    let slots = byte_slots(&syms.arena);
     // Split at the first symbol that starts in the second half of the arena.
     let half = syms.arena.len() / 2;
     let m = syms.start.partition_point(|&s| (s as usize) < half);
@@ -108,73 +56,227 @@ pub(super) fn optimize_with(syms: &mut Packed, divisor: i32, threads: usize) -> 
         return single(syms, slots, divisor);
     }
     let base = syms.start.get(m).copied().unwrap_or(0);
-    let (lo_start, hi_start) = syms.start.split_at_mut(m);
-    let (lo_len, hi_len) = syms.len.split_at_mut(m);
-    let mut hi_local: Vec<u32> = hi_start.iter().map(|&s| s - base).collect();
-    let (lo_val, hi_val) = syms.arena.split_at_mut(base as usize);
+    let (a_start, b_start) = syms.start.split_at_mut(m);
+    let (a_len, b_len) = syms.len.split_at_mut(m);
+    let b_local: Vec<u32> = b_start.iter().map(|&s| s - base).collect();
+    let (a_val, b_val) = syms.arena.split_at_mut(base as usize);
 
-    let p = [profits(), profits()];
-    let barrier = Barrier2::new();
-    let results = [AtomicU64::new(0), AtomicU64::new(0)];
-    let [p0, p1] = &p;
-    let both: [&[AtomicI32]; 2] = [p0, p1];
-    // Both threads wait at the barrier, scan their half of the pair indices over the
-    // summed profits, publish, wait again, and take the better result (the lower
-    // half wins ties, as the lower index does in `find_best_token()`).
-    let pick = |t: usize| {
-        barrier.wait();
-        let range = t * 0x8000..(t + 1) * 0x8000;
-        let (at, v) = best_in(&both, range);
-        if let Some(r) = results.get(t) {
-            r.store(((v.max(0) as u64) << 32) | at as u64, Relaxed);
+    let shared = Shared {
+        b: Mutex::new(Half::Input(b_val, b_local)),
+        epoch: AtomicU32::new(0),
+        task: AtomicU64::new(0),
+        claimed: AtomicU32::new(0),
+        done: AtomicU32::new(0),
+        stop: AtomicBool::new(false),
+        park: Mutex::new(()),
+        wake: Condvar::new(),
+        slots,
+        divisor,
+    };
+    let (slots, a_used, b_used, b_local) = std::thread::scope(|scope| {
+        // Without a helper (no thread to be had) the main thread claims every task.
+        let helper = std::thread::Builder::new()
+            .spawn_scoped(scope, || shared.help())
+            .ok();
+        let result = shared.lead(a_val, a_start, a_len, b_len);
+        shared.stop.store(true, Ordering::Release);
+        shared.publish(0, 0);
+        if let Some(h) = helper {
+            if let Err(e) = h.join() {
+                std::panic::resume_unwind(e);
+            }
         }
-        barrier.wait();
-        let r0 = results.first().map_or(0, |r| r.load(Relaxed));
-        let r1 = results.get(1).map_or(0, |r| r.load(Relaxed));
-        let r = if r1 >> 32 > r0 >> 32 { r1 } else { r0 };
-        ((r & 0xffff_ffff) as usize, (r >> 32) as i32)
-    };
-
-    let (lo_used, (hi_used, hi_local), done) = std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new().spawn_scoped(scope, move || {
-            let mut st = State::new(hi_val, &hi_local, slots, p1, divisor);
-            rounds(&mut st, || pick(1));
-            let used = st.compact(&mut hi_local, hi_len);
-            (used, hi_local)
-        });
-        let Ok(worker) = worker else {
-            return None;
-        };
-        let mut st = State::new(lo_val, lo_start, slots, p0, divisor);
-        rounds(&mut st, || pick(0));
-        let lo_used = st.compact(lo_start, lo_len);
-        let slots = st.slots;
-        let (hi_used, hi_local) = match worker.join() {
-            Ok(hi) => hi,
-            Err(e) => std::panic::resume_unwind(e),
-        };
-        Some((lo_used, (hi_used, hi_local), slots))
-    })
-    .map_or_else(|| (0, (0, Vec::new()), None), |(a, b, s)| (a, b, Some(s)));
-    let Some(done) = done else {
-        // No second thread: nothing was touched yet.
-        return single(syms, slots, divisor);
-    };
+        result
+    });
     // Close the gap between the two compacted halves.
-    let hi_from = base as usize;
-    syms.arena.copy_within(hi_from..hi_from + hi_used, lo_used);
-    syms.arena.truncate(lo_used + hi_used);
-    for (s, &l) in syms.start.iter_mut().skip(m).zip(&hi_local) {
-        *s = l + lo_used as u32;
+    let from = base as usize;
+    syms.arena.copy_within(from..from + b_used, a_used);
+    syms.arena.truncate(a_used + b_used);
+    for (s, &l) in syms.start.iter_mut().skip(m).zip(&b_local) {
+        *s = l + a_used as u32;
     }
-    done
+    slots
+}
+
+/// Half B: its input until a thread builds its state.
+enum Half<'a> {
+    Input(&'a mut [u8], Vec<u32>),
+    Ready(State<'a>, Vec<u32>),
+    Taken,
+}
+
+/// What the two threads share.
+struct Shared<'a> {
+    b: Mutex<Half<'a>>,
+    /// The task published last: 1 builds B, later ones are rounds.
+    epoch: AtomicU32,
+    /// The round's code and pair: `code << 32 | pair`.
+    task: AtomicU64,
+    /// The last task claimed, and the last one done.
+    claimed: AtomicU32,
+    done: AtomicU32,
+    stop: AtomicBool,
+    park: Mutex<()>,
+    wake: Condvar,
+    slots: [Slot; 256],
+    divisor: i32,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<'a> Shared<'a> {
+    /// Publishes task `epoch` and wakes the helper.
+    fn publish(&self, epoch: u32, task: u64) {
+        self.task.store(task, Ordering::Relaxed);
+        let guard = lock(&self.park);
+        if epoch != 0 {
+            self.epoch.store(epoch, Ordering::Release);
+        }
+        drop(guard);
+        self.wake.notify_one();
+    }
+
+    /// Runs task `epoch` on half B if no thread has claimed it yet.
+    fn try_run(&self, epoch: u32) -> bool {
+        let claim = self.claimed.compare_exchange(
+            epoch.wrapping_sub(1),
+            epoch,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+        if claim.is_err() {
+            return false;
+        }
+        let mut b = lock(&self.b);
+        if epoch == 1 {
+            if let Half::Input(val, starts) = core::mem::replace(&mut *b, Half::Taken) {
+                let st = State::new(val, &starts, self.slots, self.divisor);
+                *b = Half::Ready(st, starts);
+            }
+        } else if let Half::Ready(st, _) = &mut *b {
+            let task = self.task.load(Ordering::Relaxed);
+            st.assign((task >> 32) as u8, (task & 0xffff) as usize);
+        }
+        drop(b);
+        self.done.store(epoch, Ordering::Release);
+        true
+    }
+
+    /// Waits until task `epoch` is done (by the helper, which claimed it).
+    fn wait_done(&self, epoch: u32) {
+        let mut spins = 0u32;
+        while self.done.load(Ordering::Acquire) < epoch {
+            if spins < 4000 {
+                spins += 1;
+                core::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    /// The helper: claims whatever task is published, until told to stop.
+    fn help(&self) {
+        let mut seen = 0u32;
+        loop {
+            let mut spins = 0u32;
+            let epoch = loop {
+                if self.stop.load(Ordering::Acquire) {
+                    return;
+                }
+                let e = self.epoch.load(Ordering::Acquire);
+                if e != seen {
+                    break e;
+                }
+                if spins < 2000 {
+                    spins += 1;
+                    core::hint::spin_loop();
+                    continue;
+                }
+                let mut guard = lock(&self.park);
+                while self.epoch.load(Ordering::Acquire) == seen
+                    && !self.stop.load(Ordering::Acquire)
+                {
+                    guard = self
+                        .wake
+                        .wait(guard)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+            };
+            seen = epoch;
+            self.try_run(epoch);
+        }
+    }
+
+    /// Runs task `epoch` on B here, or waits for the helper that claimed it.
+    fn finish(&self, epoch: u32) {
+        if !self.try_run(epoch) {
+            self.wait_done(epoch);
+        }
+    }
+
+    /// The main thread: half A, the choice of pairs, and B whenever the helper has
+    /// not taken it. Returns the table, the compacted sizes of A and B, and B's
+    /// compacted starts (relative to B).
+    fn lead(
+        &self,
+        a_val: &'a mut [u8],
+        a_start: &mut [u32],
+        a_len: &mut [u32],
+        b_len: &mut [u32],
+    ) -> ([Slot; 256], usize, usize, Vec<u32>) {
+        self.publish(1, 0);
+        let mut a = State::new(a_val, a_start, self.slots, self.divisor);
+        self.finish(1);
+        let mut epoch = 1u32;
+        for code in (0..=255u8).rev() {
+            if a.slots.get(usize::from(code)) != Some(&Slot::Unused) {
+                continue;
+            }
+            let (p, gain) = {
+                let b = lock(&self.b);
+                let b_profit = match &*b {
+                    Half::Ready(st, _) => st.profit.as_slice(),
+                    _ => &[],
+                };
+                best_of(&[&a.profit, b_profit])
+            };
+            if gain <= 0 {
+                break;
+            }
+            epoch += 1;
+            self.publish(epoch, u64::from(code) << 32 | p as u64);
+            a.assign(code, p);
+            self.finish(epoch);
+        }
+        let a_used = a.compact(a_start, a_len);
+        let slots = a.slots;
+        let mut b = lock(&self.b);
+        match core::mem::replace(&mut *b, Half::Taken) {
+            Half::Ready(mut st, mut starts) => {
+                let b_used = st.compact(&mut starts, b_len);
+                (slots, a_used, b_used, starts)
+            }
+            _ => (slots, a_used, 0, Vec::new()),
+        }
+    }
 }
 
 /// The whole table on this thread.
 fn single(syms: &mut Packed, slots: [Slot; 256], divisor: i32) -> [Slot; 256] {
-    let profit = profits();
-    let mut st = State::new(&mut syms.arena, &syms.start, slots, &profit, divisor);
-    rounds(&mut st, || best_in(&[&profit], 0..0x10000));
+    let mut st = State::new(&mut syms.arena, &syms.start, slots, divisor);
+    for code in (0..=255u8).rev() {
+        if st.slots.get(usize::from(code)) != Some(&Slot::Unused) {
+            continue;
+        }
+        let (p, gain) = best_of(&[&st.profit]);
+        if gain <= 0 {
+            break;
+        }
+        st.assign(code, p);
+    }
     let used = st.compact(&mut syms.start, &mut syms.len);
     let slots = st.slots;
     syms.arena.truncate(used);

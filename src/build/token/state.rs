@@ -2,8 +2,6 @@
 //! One thread's share of the token optimisation: the arena of whole symbols, the
 //! position lists and the profits (see the module docs of [`super`]).
 
-use core::ops::Range;
-use core::sync::atomic::{AtomicI32, Ordering::Relaxed};
 use std::vec;
 use std::vec::Vec;
 
@@ -21,8 +19,8 @@ pub(super) struct State<'a> {
     pub(super) slots: [Slot; 256],
     /// Expansion length of every code.
     explen: [u16; 256],
-    /// `token_profit[]` for these symbols; the other thread reads it between rounds.
-    profit: &'a [AtomicI32],
+    /// `token_profit[]` for these symbols.
+    pub(super) profit: Vec<i32>,
     /// All position lists.
     store: Vec<u32>,
     /// Original pair `p` occurred at `store[list[p].0 ..][.. list[p].1]`.
@@ -37,44 +35,46 @@ pub(super) struct State<'a> {
     divisor: i32,
 }
 
-/// Adds `d` to `profit[p]`. Only the owning thread writes an array, so a plain load
-/// and store suffice.
+/// Adds `d` to `profit[p]`.
 #[inline]
-fn add(profit: &[AtomicI32], p: usize, d: i32) {
-    if let Some(v) = profit.get(p) {
-        v.store(v.load(Relaxed) + d, Relaxed);
+fn add(profit: &mut [i32], p: usize, d: i32) {
+    if let Some(v) = profit.get_mut(p) {
+        *v += d;
     }
 }
 
 /// `profit[p]`.
 #[inline]
-pub(super) fn get(profit: &[AtomicI32], p: usize) -> i32 {
-    profit.get(p).map_or(0, |v| v.load(Relaxed))
+fn get(profit: &[i32], p: usize) -> i32 {
+    profit.get(p).copied().unwrap_or(0)
 }
 
-/// The pair with the highest summed profit in `range`, the lowest index on ties
+/// The pair with the highest summed profit over `profits`, the lowest index on ties
 /// (`find_best_token()`), and that profit.
-pub(super) fn best_in(profits: &[&[AtomicI32]], range: Range<usize>) -> (usize, i32) {
-    let (mut at, mut max) = (range.start, -1);
-    for p in range {
-        let v: i32 = profits.iter().map(|a| get(a, p)).sum();
-        if v > max {
-            (at, max) = (p, v);
+pub(super) fn best_of(profits: &[&[i32]]) -> (usize, i32) {
+    let (at, max) = match profits {
+        [one] => {
+            let max = one.iter().copied().max().unwrap_or(0);
+            (one.iter().position(|&v| v == max), max)
         }
-    }
-    (at, max)
+        [a, b] => {
+            let sum = || a.iter().zip(b.iter()).map(|(x, y)| x + y);
+            let max = sum().max().unwrap_or(0);
+            (sum().position(|v| v == max), max)
+        }
+        _ => {
+            let sum = |p: usize| profits.iter().map(|a| get(a, p)).sum::<i32>();
+            let max = (0..0x10000).map(sum).max().unwrap_or(0);
+            ((0..0x10000).position(|p| sum(p) == max), max)
+        }
+    };
+    (at.unwrap_or(0), max)
 }
 
 impl<'a> State<'a> {
     /// The state for the symbols at `starts` in `val` (positions relative to `val`),
-    /// with the byte codes in use, and this thread's (zeroed) profit array.
-    pub(super) fn new(
-        val: &'a mut [u8],
-        starts: &[u32],
-        slots: [Slot; 256],
-        profit: &'a [AtomicI32],
-        divisor: i32,
-    ) -> Self {
+    /// with the byte codes in use: counts the pairs and makes the first lists.
+    pub(super) fn new(val: &'a mut [u8], starts: &[u32], slots: [Slot; 256], divisor: i32) -> Self {
         let n = val.len();
         let mut flags = Flags::new(n);
         for &s in starts {
@@ -86,7 +86,7 @@ impl<'a> State<'a> {
             flags,
             slots,
             explen: [1; 256],
-            profit,
+            profit: Vec::new(),
             store: Vec::new(),
             list: vec![(0, 0); 0x10000],
             listed: vec![false; 0x10000],
@@ -195,9 +195,7 @@ impl<'a> State<'a> {
                 }
             }
         }
-        for (a, &v) in self.profit.iter().zip(&profit) {
-            a.store(v, Relaxed);
-        }
+        self.profit = profit;
         self.store = store;
     }
 
@@ -215,7 +213,7 @@ impl<'a> State<'a> {
                 if self.is_byte(a)
                     && self.is_byte(b)
                     && !self.listed.get(p).copied().unwrap_or(true)
-                    && get(self.profit, p) >= self.keep
+                    && get(&self.profit, p) >= self.keep
                 {
                     found.push((p as u32, i as u32));
                 }
@@ -244,14 +242,14 @@ impl<'a> State<'a> {
     /// (`compress_symbols()`), and records where `x` now is.
     fn round(&mut self, (a, b): (u8, u8), x: u8) {
         let p = pair(a, b);
-        if get(self.profit, p) <= 0 {
+        if get(&self.profit, p) <= 0 {
             // Not in these symbols (the other thread has them).
             self.set_seg(x, 0, 0);
             return;
         }
         if self.is_byte(a) && self.is_byte(b) {
             if !self.listed.get(p).copied().unwrap_or(false) {
-                self.rescan(get(self.profit, p));
+                self.rescan(get(&self.profit, p));
             }
             // The list is used up here: `x` goes where the pair was replaced.
             let (start, count) = self.list.get(p).copied().unwrap_or((0, 0));
@@ -318,16 +316,16 @@ impl<'a> State<'a> {
             return false;
         }
         let k = j + self.len(b);
-        add(self.profit, pair(a, b), -1);
+        add(&mut self.profit, pair(a, b), -1);
         if !self.flags.get(FIRST, i) {
             let v = self.code(self.flags.prev_alive(i));
-            add(self.profit, pair(v, a), -1);
-            add(self.profit, pair(v, x), 1);
+            add(&mut self.profit, pair(v, a), -1);
+            add(&mut self.profit, pair(v, x), 1);
         }
         if !self.flags.get(FIRST, k) {
             let v = self.code(k);
-            add(self.profit, pair(b, v), -1);
-            add(self.profit, pair(x, v), 1);
+            add(&mut self.profit, pair(b, v), -1);
+            add(&mut self.profit, pair(x, v), 1);
         }
         if let Some(c) = self.val.get_mut(i) {
             *c = x;
