@@ -8,9 +8,9 @@
 //! its first stream, and output already produced is kept when a stream is cut or
 //! corrupt: a truncated kernel may still hold its tables.
 
+use std::boxed::Box;
 use std::io::{self, Read};
 use std::string::ToString;
-use std::boxed::Box;
 use std::vec::Vec;
 
 use super::container::Compression;
@@ -169,7 +169,10 @@ fn lz4_legacy(input: &[u8], limit: usize) -> io::Result<Vec<u8>> {
         Some(u32::from_le_bytes(b))
     };
     if word(0) != Some(MAGIC) {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "no LZ4 legacy magic"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "no LZ4 legacy magic",
+        ));
     }
     let mut out: Vec<u8> = Vec::new();
     let mut at = 4usize;
@@ -179,7 +182,10 @@ fn lz4_legacy(input: &[u8], limit: usize) -> io::Result<Vec<u8>> {
             continue;
         }
         let len = len as usize;
-        let Some(block) = at.checked_add(4).and_then(|s| input.get(s..s.checked_add(len)?)) else {
+        let Some(block) = at
+            .checked_add(4)
+            .and_then(|s| input.get(s..s.checked_add(len)?))
+        else {
             break;
         };
         if len == 0 || out.len() >= limit {

@@ -18,7 +18,7 @@
 
 use std::vec::Vec;
 
-use super::elf::{Elf, SHF_ALLOC, SHT_NOBITS, SHT_SYMTAB};
+use super::elf::{Elf, PT_LOAD, SHF_ALLOC, SHT_NOBITS, SHT_SYMTAB};
 use crate::layout::Endian;
 use crate::table::{Table, KSYM_NAME_LEN};
 
@@ -210,7 +210,12 @@ impl SectionMap {
 
 /// Builds `.symtab` (locals first, as ELF requires) and `.strtab` for `table`;
 /// returns (symtab bytes, strtab bytes, index of the first global).
-fn symbols(table: &Table<'_>, map: &SectionMap, wide: bool, endian: Endian) -> (Vec<u8>, Vec<u8>, u32) {
+fn symbols(
+    table: &Table<'_>,
+    map: &SectionMap,
+    wide: bool,
+    endian: Endian,
+) -> (Vec<u8>, Vec<u8>, u32) {
     let mut strtab = Strtab::new();
     let mut w = W {
         out: Vec::new(),
@@ -294,8 +299,30 @@ pub fn from_elf(elf: &Elf<'_>, table: &Table<'_>) -> Result<Vec<u8>, ElfOutError
             }
         }
     }
-    let secs: Vec<(u64, u64, u16)> = elf
-        .sections
+    // Without allocated sections (a file of program headers only), one section per
+    // loaded segment, so that tools can place the symbols.
+    if !elf.sections.iter().any(|s| s.flags & SHF_ALLOC != 0) {
+        for (k, p) in elf
+            .segments
+            .iter()
+            .filter(|p| p.kind == PT_LOAD)
+            .enumerate()
+        {
+            let exec = p.flags & 1 != 0;
+            let name = std::format!("{}.{k}", if exec { ".text" } else { ".data" });
+            shdrs.push(Shdr {
+                name: names.add(name.as_bytes()),
+                kind: SHT_PROGBITS,
+                flags: SHF_ALLOC | if exec { SHF_EXECINSTR } else { SHF_WRITE },
+                addr: p.vaddr,
+                offset: p.offset,
+                size: p.filesz,
+                addralign: 1,
+                ..Shdr::default()
+            });
+        }
+    }
+    let secs: Vec<(u64, u64, u16)> = shdrs
         .iter()
         .enumerate()
         .filter(|(_, s)| s.flags & SHF_ALLOC != 0)
@@ -384,7 +411,12 @@ pub fn from_elf(elf: &Elf<'_>, table: &Table<'_>) -> Result<Vec<u8>, ElfOutError
 /// # Errors
 ///
 /// [`ElfOutError::TooLarge`] when a 32-bit table's image does not fit ELF32.
-pub fn from_raw(image: &[u8], base: u64, machine: u16, table: &Table<'_>) -> Result<Vec<u8>, ElfOutError> {
+pub fn from_raw(
+    image: &[u8],
+    base: u64,
+    machine: u16,
+    table: &Table<'_>,
+) -> Result<Vec<u8>, ElfOutError> {
     let wide = table.layout().ptr_bytes == 8;
     let endian = table.layout().endian;
     let len = image.len() as u64;
@@ -397,7 +429,12 @@ pub fn from_raw(image: &[u8], base: u64, machine: u16, table: &Table<'_>) -> Res
     let bss_end = find(b"_end").filter(|&a| a > end_img);
     let (ehsize, phsize) = if wide { (64u64, 56u64) } else { (52, 32) };
     let data_off = 0x1000 + (base % 0x1000);
-    if !wide && (data_off + len > u64::from(u32::MAX) || base.checked_add(len).map_or(true, |e| e > u64::from(u32::MAX))) {
+    if !wide
+        && (data_off + len > u64::from(u32::MAX)
+            || base
+                .checked_add(len)
+                .map_or(true, |e| e > u64::from(u32::MAX)))
+    {
         return Err(ElfOutError::TooLarge);
     }
     let mut names = Strtab::new();

@@ -246,7 +246,11 @@ impl AddrMap<'_, '_> {
         match self {
             AddrMap::Elf(e) => {
                 let inside = |start: u64, size: u64| addr >= start && addr - start < size.max(1);
-                let mut loads = e.segments.iter().filter(|s| s.kind == elf::PT_LOAD).peekable();
+                let mut loads = e
+                    .segments
+                    .iter()
+                    .filter(|s| s.kind == elf::PT_LOAD)
+                    .peekable();
                 if loads.peek().is_some() {
                     return loads.any(|s| inside(s.vaddr, s.memsz));
                 }
@@ -440,7 +444,11 @@ pub fn tables_end(data: &[u8], from: usize) -> Option<usize> {
 
 /// The address maps to try: the ELF's, else the caller's base, else the
 /// conventional link addresses of arm64 and x86-64 for file offset 0.
-fn maps_for<'e, 'a>(data: &'a [u8], elf: Option<&'e Elf<'a>>, hints: &Hints) -> Vec<AddrMap<'e, 'a>> {
+fn maps_for<'e, 'a>(
+    data: &'a [u8],
+    elf: Option<&'e Elf<'a>>,
+    hints: &Hints,
+) -> Vec<AddrMap<'e, 'a>> {
     if let Some(e) = elf {
         return std::vec![AddrMap::Elf(e)];
     }
@@ -594,13 +602,19 @@ fn try_candidates<'a>(
     let mut best: Option<FormatError> = None;
     let note = |err: FormatError, best: &mut Option<FormatError>| {
         // Keep the error that got furthest (the highest array, then index).
-        let better = best.map_or(true, |b| (err.array as u8, err.index) > (b.array as u8, b.index));
+        let better = best.map_or(true, |b| {
+            (err.array as u8, err.index) > (b.array as u8, b.index)
+        });
         if better {
             *best = Some(err);
         }
     };
     for c in cands {
-        let entry = if c.absolute { usize::from(c.ptr_bytes) } else { 4 };
+        let entry = if c.absolute {
+            usize::from(c.ptr_bytes)
+        } else {
+            4
+        };
         let offsets = slice(c.offsets, entry.saturating_mul(nn));
         if offsets.len() < entry.saturating_mul(nn) {
             continue;
@@ -610,7 +624,9 @@ fn try_candidates<'a>(
             Some(rb) => u32_at(data, rb, e).map(u64::from),
             None => Some(0),
         };
-        let Some(relative_base) = relative_base else { continue };
+        let Some(relative_base) = relative_base else {
+            continue;
+        };
         let (seqs_fmt, seqs) = match c.seqs {
             None => (SeqsFormat::None, &[][..]),
             Some((at, 3)) => (SeqsFormat::Be24, slice(at, 3 * nn)),
@@ -686,9 +702,9 @@ fn try_candidates<'a>(
                     // RELA relocation at boot (arm64): the file holds 0. Rebase on
                     // _text, whose address the ELF symbols or headers, or the base
                     // of a raw image, give.
-                    let Some(rb) = text_addr(&table).and_then(|off| {
-                        link_text(*map, maps)?.checked_sub(off)
-                    }) else {
+                    let Some(rb) =
+                        text_addr(&table).and_then(|off| link_text(*map, maps)?.checked_sub(off))
+                    else {
                         continue;
                     };
                     raw.relative_base = rb;
@@ -717,7 +733,11 @@ fn try_candidates<'a>(
                 let mut layout = layout;
                 let mut checked = seqs_fmt == SeqsFormat::None;
                 if !checked && !skip_name_order {
-                    for key in [SeqsKey::FullName, SeqsKey::CutAtLlvm, SeqsKey::CutAtFirstDot] {
+                    for key in [
+                        SeqsKey::FullName,
+                        SeqsKey::CutAtLlvm,
+                        SeqsKey::CutAtFirstDot,
+                    ] {
                         let l = Layout {
                             seqs_key: key,
                             ..layout
@@ -827,7 +847,11 @@ fn sections_of(t: &Table<'_>, map: AddrMap<'_, '_>) -> Option<Sections> {
 }
 
 /// The arrays named by the ELF symbol table, if it has `kallsyms_token_index`.
-fn from_symbols<'a>(data: &'a [u8], e: &Elf<'a>, skip: bool) -> Option<Result<Located<'a>, LocateError>> {
+fn from_symbols<'a>(
+    data: &'a [u8],
+    e: &Elf<'a>,
+    skip: bool,
+) -> Option<Result<Located<'a>, LocateError>> {
     let st = e.symtab()?;
     let want: [&[u8]; 9] = [
         b"kallsyms_num_syms",
@@ -850,9 +874,7 @@ fn from_symbols<'a>(data: &'a [u8], e: &Elf<'a>, skip: bool) -> Option<Result<Lo
         }
     }
     let [num, names, markers, table, index, offsets, addresses, rb, seqs] = found;
-    let off = |a: Option<u64>| -> Option<usize> {
-        usize::try_from(e.offset_of(a?, 1)?).ok()
-    };
+    let off = |a: Option<u64>| -> Option<usize> { usize::try_from(e.offset_of(a?, 1)?).ok() };
     let index_at = off(index)?;
     let table_at = off(table)?;
     let num_at = off(num)?;
