@@ -35,6 +35,7 @@ pub mod token;
 mod emit;
 mod error;
 mod owned;
+mod pipeline;
 #[cfg(test)]
 mod tests;
 
@@ -49,7 +50,7 @@ pub use map::{
 pub use owned::OwnedTable;
 pub use token::Slot;
 
-use crate::{SeqsKey, KSYM_NAME_LEN};
+use crate::SeqsKey;
 
 /// Which kernel's `scripts/kallsyms` to imitate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -145,7 +146,7 @@ pub struct Built {
 /// [`BuildError::Format`] with [`NulInName`](crate::FormatErrorKind::NulInName) for
 /// a symbol whose type byte is NUL (its index in `symbols`).
 pub fn build(symbols: SymbolList, options: &Options) -> Result<Built, BuildError> {
-    build_inner(symbols, options, false)
+    pipeline::run(symbols, options, false)
 }
 
 /// As [`build`], but keeps every symbol it is given, of any type (the kernel tool
@@ -157,214 +158,7 @@ pub fn build(symbols: SymbolList, options: &Options) -> Result<Built, BuildError
 ///
 /// As [`build`].
 pub fn build_unfiltered(symbols: SymbolList, options: &Options) -> Result<Built, BuildError> {
-    build_inner(symbols, options, true)
-}
-
-fn build_inner(
-    symbols: SymbolList,
-    options: &Options,
-    keep_all: bool,
-) -> Result<Built, BuildError> {
-    match options.kernel {
-        KernelVersion::V6_12 if options.pc_relative => {
-            return Err(BuildError::UnsupportedOption {
-                option: "--pc-relative",
-                kernel: options.kernel,
-            })
-        }
-        KernelVersion::V7_0 if options.absolute_percpu => {
-            return Err(BuildError::UnsupportedOption {
-                option: "--absolute-percpu",
-                kernel: options.kernel,
-            })
-        }
-        _ => {}
-    }
-    let percpu = options.absolute_percpu && options.kernel == KernelVersion::V6_12;
-    let mut warnings: Vec<Warning> = symbols.warnings().to_vec();
-
-    // read_symbol(): the length check, `_text`, ignored symbols, range markers.
-    let mut text = 0u64;
-    let mut ranges = filter::Ranges::default();
-    let mut read: Vec<u32> = Vec::with_capacity(symbols.len());
-    for (i, s) in symbols.iter().enumerate() {
-        if s.name.len() >= KSYM_NAME_LEN {
-            warnings.push(Warning::NameTooLong {
-                line: 0,
-                name: s.name.to_vec(),
-            });
-            continue;
-        }
-        if s.kind == 0 {
-            // A NUL type ends the expanded name's C string: no reader could read the
-            // table back (the map parser never gives one; `SymbolList::push` can).
-            return Err(BuildError::Format(crate::FormatError::new(
-                crate::Array::Names,
-                u32::try_from(i).unwrap_or(u32::MAX),
-                crate::FormatErrorKind::NulInName,
-            )));
-        }
-        if s.name == b"_text" {
-            text = s.addr;
-        }
-        if !keep_all && filter::is_ignored(s.name, s.kind) {
-            continue;
-        }
-        ranges.record(s.name, s.addr);
-        read.push(i as u32);
-    }
-    let sym = |i: u32| symbols.get(i as usize);
-
-    // shrink_table(), then make_percpus_absolute() (type 'A', flagged absolute).
-    read.retain(|&i| {
-        sym(i).is_some_and(|s| ranges.symbol_valid(s.name, s.addr, options.all_symbols))
-    });
-    let is_abs = |addr: u64| percpu && ranges.percpu.contains(addr);
-    let kind = |s: &MapSymbol<'_>| if is_abs(s.addr) { b'A' } else { s.kind };
-
-    // sort_symbols(): the tie key ends in the position in `read` (`seq`).
-    let mut keys: Vec<(u64, u64)> = read
-        .iter()
-        .enumerate()
-        .filter_map(|(k, &i)| sym(i).map(|s| (s.addr, sort::tie_key(kind(&s), s.name, k as u32))))
-        .collect();
-    let by_addr = sort::address_order(&mut keys);
-    drop(keys);
-
-    let n = by_addr.len();
-    let mut order = Vec::with_capacity(n);
-    let mut addrs = Vec::with_capacity(n);
-    let mut kinds = Vec::with_capacity(n);
-    let mut absolute = Vec::with_capacity(n);
-    let bytes: usize = read
-        .iter()
-        .filter_map(|&i| sym(i))
-        .map(|s| s.name.len() + 1)
-        .sum();
-    let mut names = token::Packed::with_capacity(n, bytes);
-    for &k in &by_addr {
-        let Some(&i) = read.get(k as usize) else {
-            continue;
-        };
-        let Some(s) = sym(i) else { continue };
-        let k = kind(&s);
-        order.push(i);
-        addrs.push(s.addr);
-        kinds.push(k);
-        absolute.push(is_abs(s.addr));
-        names.push(k, s.name);
-    }
-    drop(read);
-    drop(by_addr);
-
-    // record_relative_base(): the first non-absolute symbol (6.12).
-    let relative_base = addrs
-        .iter()
-        .zip(&absolute)
-        .find(|(_, &a)| !a)
-        .map_or(0, |(&a, _)| a);
-
-    let offsets = offsets(&addrs, &absolute, options, percpu, text, relative_base)?;
-
-    let name = |j: usize| {
-        order
-            .get(j)
-            .and_then(|&i| symbols.get(i as usize))
-            .map(|s| s.name)
-            .unwrap_or_default()
-    };
-    let addr = |j: usize| addrs.get(j).copied().unwrap_or(0);
-    // The name order does not depend on the token table: sort on a second thread.
-    let (slots, seqs) = std::thread::scope(|scope| {
-        let job = || sort::name_order(n, name, addr, SeqsKey::FullName);
-        let worker = if n >= 4096 {
-            std::thread::Builder::new().spawn_scoped(scope, job).ok()
-        } else {
-            None
-        };
-        let slots = token::optimize(&mut names);
-        let seqs = match worker.map(|w| w.join()) {
-            Some(Ok(seqs)) => seqs,
-            Some(Err(e)) => std::panic::resume_unwind(e),
-            None => job(),
-        };
-        (slots, seqs)
-    });
-
-    // write_src(): the checks on compressed lengths.
-    for &len in &names.len {
-        if len == 0 {
-            return Err(BuildError::ZeroLength);
-        }
-        if len > 0x3fff {
-            return Err(BuildError::HugeLength);
-        }
-    }
-
-    let tokens = token::expand_all(&slots);
-    Ok(Built {
-        options: *options,
-        input: symbols,
-        order,
-        addrs,
-        kinds,
-        absolute,
-        text,
-        relative_base,
-        names,
-        slots,
-        tokens,
-        offsets,
-        seqs,
-        warnings,
-    })
-}
-
-/// The `kallsyms_offsets` loop of `write_src()`, with its range checks.
-fn offsets(
-    addrs: &[u64],
-    absolute: &[bool],
-    options: &Options,
-    percpu: bool,
-    text: u64,
-    base: u64,
-) -> Result<Offsets, BuildError> {
-    match options.kernel {
-        KernelVersion::V6_12 => {
-            let mut v = Vec::with_capacity(addrs.len());
-            for (&addr, &abs) in addrs.iter().zip(absolute) {
-                // The C code computes in `long long` from unsigned operands.
-                let (offset, overflow) = if !percpu {
-                    let o = addr.wrapping_sub(base) as i64;
-                    (o, o < 0 || o > i64::from(u32::MAX))
-                } else if abs {
-                    let o = addr as i64;
-                    (o, o < 0 || o > i64::from(i32::MAX))
-                } else {
-                    let o = base.wrapping_sub(addr).wrapping_sub(1) as i64;
-                    (o, o < i64::from(i32::MIN) || o >= 0)
-                };
-                if overflow {
-                    return Err(BuildError::OutOfRange {
-                        absolute: abs,
-                        addr,
-                    });
-                }
-                v.push(offset as u32);
-            }
-            Ok(Offsets::V612(v))
-        }
-        KernelVersion::V7_0 if options.pc_relative => {
-            let mut v = Vec::with_capacity(addrs.len());
-            for &addr in addrs {
-                let o = addr.wrapping_sub(text) as i64;
-                let o = i32::try_from(o).map_err(|_| BuildError::RelativeOutOfRange { addr })?;
-                v.push(o);
-            }
-            Ok(Offsets::PcRelative(v))
-        }
-        KernelVersion::V7_0 => Ok(Offsets::Raw(addrs.iter().map(|&a| a as u32).collect())),
-    }
+    pipeline::run(symbols, options, true)
 }
 
 impl Built {

@@ -40,9 +40,10 @@ pub fn tie_key(kind: u8, name: &[u8], seq: u32) -> u64 {
 }
 
 /// Sorts `keys` (address, [`tie_key`]) as `sort_symbols()` does and returns the
-/// input positions in address order.
+/// input positions in address order. (A stable sort: maps come sorted by address,
+/// and the keys are distinct, so the result is that of any sort.)
 pub fn address_order(keys: &mut [(u64, u64)]) -> Vec<u32> {
-    keys.sort_unstable();
+    keys.sort();
     keys.iter().map(|&(_, t)| t as u32).collect()
 }
 
@@ -89,6 +90,32 @@ pub fn name_order<'a>(
     v.sort_unstable();
     refine(&mut v, 0, &name, &addr);
     v.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Turns a name order computed over positions `k` of the filtered input (with `k`
+/// as the last tie-break) into the name order over address-order indices:
+/// `rank[k]` is the address-order index of `k`, and runs of equal name and address
+/// are re-sorted by it (`compare_names()` breaks that tie by `seq`).
+pub fn renumber<'a>(
+    by_name: Vec<u32>,
+    rank: &[u32],
+    name: impl Fn(usize) -> &'a [u8],
+    addr: impl Fn(usize) -> u64,
+) -> Vec<u32> {
+    let mut v: Vec<(u32, u32)> = by_name
+        .into_iter()
+        .map(|k| (k, rank.get(k as usize).copied().unwrap_or(0)))
+        .collect();
+    let same = |x: &(u32, u32), y: &(u32, u32)| {
+        let (a, b) = (x.0 as usize, y.0 as usize);
+        addr(a) == addr(b) && name(a) == name(b)
+    };
+    for run in v.chunk_by_mut(same) {
+        if run.len() > 1 {
+            run.sort_unstable_by_key(|&(_, r)| r);
+        }
+    }
+    v.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Orders each run of equal chunks at `depth` of `v` (already sorted by that chunk).

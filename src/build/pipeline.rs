@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+//! The pipeline of `main()` in `scripts/kallsyms.c` (6.12): `read_map()` (the
+//! per-symbol part of `read_symbol()`), `shrink_table()`, `make_percpus_absolute()`,
+//! `sort_symbols()`, `record_relative_base()`, `optimize_token_table()`, and the
+//! checks and name sort of `write_src()`.
+
+use std::vec;
+use std::vec::Vec;
+
+use super::{
+    filter, sort, token, BuildError, Built, KernelVersion, MapSymbol, Offsets, Options, Slot,
+    SymbolList, Warning,
+};
+use crate::{SeqsKey, KSYM_NAME_LEN};
+
+/// Builds the table; `keep_all` keeps the types `scripts/kallsyms` ignores (see
+/// [`super::build_unfiltered`]).
+pub(super) fn run(
+    symbols: SymbolList,
+    options: &Options,
+    keep_all: bool,
+) -> Result<Built, BuildError> {
+    match options.kernel {
+        KernelVersion::V6_12 if options.pc_relative => {
+            return Err(BuildError::UnsupportedOption {
+                option: "--pc-relative",
+                kernel: options.kernel,
+            })
+        }
+        KernelVersion::V7_0 if options.absolute_percpu => {
+            return Err(BuildError::UnsupportedOption {
+                option: "--absolute-percpu",
+                kernel: options.kernel,
+            })
+        }
+        _ => {}
+    }
+    let percpu = options.absolute_percpu && options.kernel == KernelVersion::V6_12;
+    let mut warnings: Vec<Warning> = symbols.warnings().to_vec();
+
+    // read_symbol(): the length check, `_text`, ignored symbols, range markers.
+    let mut text = 0u64;
+    let mut ranges = filter::Ranges::default();
+    let mut read: Vec<u32> = Vec::with_capacity(symbols.len());
+    for (i, s) in symbols.iter().enumerate() {
+        if s.name.len() >= KSYM_NAME_LEN {
+            warnings.push(Warning::NameTooLong {
+                line: 0,
+                name: s.name.to_vec(),
+            });
+            continue;
+        }
+        if s.kind == 0 {
+            // A NUL type ends the expanded name's C string: no reader could read the
+            // table back (the map parser never gives one; `SymbolList::push` can).
+            return Err(BuildError::Format(crate::FormatError::new(
+                crate::Array::Names,
+                u32::try_from(i).unwrap_or(u32::MAX),
+                crate::FormatErrorKind::NulInName,
+            )));
+        }
+        if s.name == b"_text" {
+            text = s.addr;
+        }
+        if !keep_all && filter::is_ignored(s.name, s.kind) {
+            continue;
+        }
+        ranges.record(s.name, s.addr);
+        read.push(i as u32);
+    }
+    let sym = |i: u32| symbols.get(i as usize);
+
+    // shrink_table(), then make_percpus_absolute() (type 'A', flagged absolute).
+    read.retain(|&i| {
+        sym(i).is_some_and(|s| ranges.symbol_valid(s.name, s.addr, options.all_symbols))
+    });
+    let is_abs = |addr: u64| percpu && ranges.percpu.contains(addr);
+    let kind = |s: &MapSymbol<'_>| if is_abs(s.addr) { b'A' } else { s.kind };
+
+    // The name order needs only names and addresses: it is sorted on a second thread
+    // while this one sorts by address and builds the token table.
+    let read = &read;
+    let name_of = |k: usize| {
+        read.get(k)
+            .and_then(|&i| sym(i))
+            .map(|s| s.name)
+            .unwrap_or_default()
+    };
+    let addr_of = |k: usize| read.get(k).and_then(|&i| sym(i)).map_or(0, |s| s.addr);
+    let (table, by_name) = std::thread::scope(|scope| {
+        let job = || sort::name_order(read.len(), name_of, addr_of, SeqsKey::FullName);
+        let worker = if read.len() >= 4096 {
+            std::thread::Builder::new().spawn_scoped(scope, job).ok()
+        } else {
+            None
+        };
+        let table = by_address(&symbols, read, &kind, &is_abs, options, percpu, text);
+        let by_name = match worker.map(|w| w.join()) {
+            Some(Ok(v)) => v,
+            Some(Err(e)) => std::panic::resume_unwind(e),
+            None => job(),
+        };
+        (table, by_name)
+    });
+    let t = table?;
+    let seqs = sort::renumber(by_name, &t.rank, name_of, addr_of);
+    let tokens = token::expand_all(&t.slots);
+    Ok(Built {
+        options: *options,
+        input: symbols,
+        order: t.order,
+        addrs: t.addrs,
+        kinds: t.kinds,
+        absolute: t.absolute,
+        text,
+        relative_base: t.relative_base,
+        names: t.names,
+        slots: t.slots,
+        tokens,
+        offsets: t.offsets,
+        seqs,
+        warnings,
+    })
+}
+
+/// What [`by_address`] makes.
+struct ByAddress {
+    /// Input index, address, final type and absoluteness, in address order.
+    order: Vec<u32>,
+    addrs: Vec<u64>,
+    kinds: Vec<u8>,
+    absolute: Vec<bool>,
+    /// Address-order position of each element of `read`.
+    rank: Vec<u32>,
+    relative_base: u64,
+    offsets: Offsets,
+    names: token::Packed,
+    slots: [Slot; 256],
+}
+
+/// `sort_symbols()`, `record_relative_base()`, `optimize_token_table()` and the
+/// checks of `write_src()`, for the symbols `read` (input indices after
+/// `shrink_table()`).
+fn by_address(
+    symbols: &SymbolList,
+    read: &[u32],
+    kind: &dyn Fn(&MapSymbol<'_>) -> u8,
+    is_abs: &dyn Fn(u64) -> bool,
+    options: &Options,
+    percpu: bool,
+    text: u64,
+) -> Result<ByAddress, BuildError> {
+    let sym = |i: u32| symbols.get(i as usize);
+    // sort_symbols(): the tie key ends in the position in `read` (`seq`).
+    let mut keys: Vec<(u64, u64)> = read
+        .iter()
+        .enumerate()
+        .filter_map(|(k, &i)| sym(i).map(|s| (s.addr, sort::tie_key(kind(&s), s.name, k as u32))))
+        .collect();
+    let by_addr = sort::address_order(&mut keys);
+    drop(keys);
+
+    let n = by_addr.len();
+    let mut order = Vec::with_capacity(n);
+    let mut addrs = Vec::with_capacity(n);
+    let mut kinds = Vec::with_capacity(n);
+    let mut absolute = Vec::with_capacity(n);
+    let mut rank = vec![0u32; read.len()];
+    let bytes: usize = read
+        .iter()
+        .filter_map(|&i| sym(i))
+        .map(|s| s.name.len() + 1)
+        .sum();
+    let mut names = token::Packed::with_capacity(n, bytes);
+    for (j, &k) in by_addr.iter().enumerate() {
+        let Some(&i) = read.get(k as usize) else {
+            continue;
+        };
+        let Some(s) = sym(i) else { continue };
+        let t = kind(&s);
+        if let Some(r) = rank.get_mut(k as usize) {
+            *r = j as u32;
+        }
+        order.push(i);
+        addrs.push(s.addr);
+        kinds.push(t);
+        absolute.push(is_abs(s.addr));
+        names.push(t, s.name);
+    }
+    drop(by_addr);
+
+    // record_relative_base(): the first non-absolute symbol (6.12).
+    let relative_base = addrs
+        .iter()
+        .zip(&absolute)
+        .find(|(_, &a)| !a)
+        .map_or(0, |(&a, _)| a);
+    let offsets = offsets(&addrs, &absolute, options, percpu, text, relative_base)?;
+
+    let slots = token::optimize(&mut names);
+    // write_src(): the checks on compressed lengths.
+    for &len in &names.len {
+        if len == 0 {
+            return Err(BuildError::ZeroLength);
+        }
+        if len > 0x3fff {
+            return Err(BuildError::HugeLength);
+        }
+    }
+    Ok(ByAddress {
+        order,
+        addrs,
+        kinds,
+        absolute,
+        rank,
+        relative_base,
+        offsets,
+        names,
+        slots,
+    })
+}
+
+/// The `kallsyms_offsets` loop of `write_src()`, with its range checks.
+fn offsets(
+    addrs: &[u64],
+    absolute: &[bool],
+    options: &Options,
+    percpu: bool,
+    text: u64,
+    base: u64,
+) -> Result<Offsets, BuildError> {
+    match options.kernel {
+        KernelVersion::V6_12 => {
+            let mut v = Vec::with_capacity(addrs.len());
+            for (&addr, &abs) in addrs.iter().zip(absolute) {
+                // The C code computes in `long long` from unsigned operands.
+                let (offset, overflow) = if !percpu {
+                    let o = addr.wrapping_sub(base) as i64;
+                    (o, o < 0 || o > i64::from(u32::MAX))
+                } else if abs {
+                    let o = addr as i64;
+                    (o, o < 0 || o > i64::from(i32::MAX))
+                } else {
+                    let o = base.wrapping_sub(addr).wrapping_sub(1) as i64;
+                    (o, o < i64::from(i32::MIN) || o >= 0)
+                };
+                if overflow {
+                    return Err(BuildError::OutOfRange {
+                        absolute: abs,
+                        addr,
+                    });
+                }
+                v.push(offset as u32);
+            }
+            Ok(Offsets::V612(v))
+        }
+        KernelVersion::V7_0 if options.pc_relative => {
+            let mut v = Vec::with_capacity(addrs.len());
+            for &addr in addrs {
+                let o = addr.wrapping_sub(text) as i64;
+                let o = i32::try_from(o).map_err(|_| BuildError::RelativeOutOfRange { addr })?;
+                v.push(o);
+            }
+            Ok(Offsets::PcRelative(v))
+        }
+        KernelVersion::V7_0 => Ok(Offsets::Raw(addrs.iter().map(|&a| a as u32).collect())),
+    }
+}
