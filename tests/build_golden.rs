@@ -3,6 +3,7 @@
 //! the three real symbol sets, the same warnings, and objects assembled from our text
 //! that hold exactly the arrays of [`kallsyms::build::OwnedTable`]. The 7.0 forms are
 //! checked for shape and, with gcc, assembled.
+#![cfg(feature = "std")]
 
 mod support;
 

@@ -4,6 +4,7 @@
 //! `kernel/kallsyms.c`, independent of the crate's reader) to exactly the builder's
 //! kept symbols, `kallsyms_seqs_of_names` is ordered by the layout's key, and the
 //! crate's reader accepts the table.
+#![cfg(feature = "std")]
 
 mod support;
 
