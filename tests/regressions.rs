@@ -57,3 +57,58 @@ fn builder_refuses_a_nul_type() {
         assert_eq!(t.name(&s, &mut buf), &[b'a', k]);
     }
 }
+
+/// `image_locate`: an ELF section whose file offset is within 3 bytes of the top of
+/// the address space overflowed `next_multiple_of(4)` in the token-index search
+/// (`attempt to add with overflow`; `locate` promises never to panic).
+#[test]
+fn image_locate_survives_a_section_offset_near_the_top() {
+    use kallsyms::image::{locate, Hints};
+    let mut f = b"\x7fELF\x02\x01\x01".to_vec();
+    f.resize(16, 0);
+    f.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    f.extend_from_slice(&62u16.to_le_bytes()); // x86-64
+    f.extend_from_slice(&1u32.to_le_bytes());
+    f.extend_from_slice(&0u64.to_le_bytes()); // entry
+    f.extend_from_slice(&0u64.to_le_bytes()); // phoff
+    f.extend_from_slice(&64u64.to_le_bytes()); // shoff
+    f.extend_from_slice(&0u32.to_le_bytes()); // flags
+    for v in [64u16, 56, 0, 64, 1, 0] {
+        f.extend_from_slice(&v.to_le_bytes());
+    }
+    // One allocated, writable-data section at offset 2^64 - 2.
+    f.extend_from_slice(&0u32.to_le_bytes()); // sh_name
+    f.extend_from_slice(&1u32.to_le_bytes()); // SHT_PROGBITS
+    for v in [2u64, 0, u64::MAX - 1, 0x1000, 0, 8, 0] {
+        f.extend_from_slice(&v.to_le_bytes());
+    }
+    f.truncate(64 + 64);
+    f.resize(4096, 0);
+    assert!(kallsyms::image::Elf::parse(&f).is_some_and(|e| e.sections.len() == 1));
+    assert!(locate(&f, &Hints::default()).is_err());
+}
+
+/// `image_locate`: `e_shoff` (or `e_phoff`) near 2^64 made the header field
+/// offsets `at + 8`, ... overflow in the ELF parser.
+#[test]
+fn elf_headers_near_the_top_of_the_address_space() {
+    use kallsyms::image::Elf;
+    for (phoff, shoff) in [(0, u64::MAX - 8), (u64::MAX - 4, 0), (u64::MAX, u64::MAX)] {
+        let mut f = b"\x7fELF\x02\x01\x01".to_vec();
+        f.resize(16, 0);
+        f.extend_from_slice(&2u16.to_le_bytes());
+        f.extend_from_slice(&62u16.to_le_bytes());
+        f.extend_from_slice(&1u32.to_le_bytes());
+        f.extend_from_slice(&0u64.to_le_bytes());
+        f.extend_from_slice(&phoff.to_le_bytes());
+        f.extend_from_slice(&shoff.to_le_bytes());
+        f.extend_from_slice(&0u32.to_le_bytes());
+        for v in [64u16, 56, 1, 64, 1, 0] {
+            f.extend_from_slice(&v.to_le_bytes());
+        }
+        f.resize(256, 0);
+        let e = Elf::parse(&f).expect("the identification is valid");
+        assert!(e.sections.is_empty() && e.segments.is_empty());
+        assert!(kallsyms::image::locate(&f, &Default::default()).is_err());
+    }
+}

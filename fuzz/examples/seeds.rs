@@ -242,10 +242,204 @@ fn main() {
     for (k, s) in klp.iter().enumerate() {
         write(&out, "klp_names", &format!("hand-{k}"), s);
     }
+    image_seeds(&out);
     eprintln!(
         "wrote {n_table} table seeds and the others to {}",
         out.display()
     );
+}
+
+/// Kernel-like symbols at `base` (the locator wants `_text`, `_stext`,
+/// `startup_64` inside the image), `n` functions with real-looking suffixes.
+fn image_symbols(base: u64, percpu: bool, n: u64) -> kallsyms::build::SymbolList {
+    let mut l = kallsyms::build::SymbolList::new();
+    if percpu {
+        l.push(0, b'D', b"__per_cpu_start");
+        l.push(0x40, b'd', b"pcpu_var");
+        l.push(0x80, b'D', b"__per_cpu_end");
+    }
+    l.push(base, b'T', b"_text");
+    l.push(base, b'T', b"startup_64");
+    l.push(base + 0x100, b'T', b"_stext");
+    let mut a = base + 0x100;
+    for i in 0..n {
+        a += 16 + (i * 37) % 48;
+        let name = match i % 5 {
+            0 => format!("do_work_{i}.llvm.{}", i * 7919),
+            1 => format!("vfs_read_{i}.cold"),
+            2 => format!("sched_{i}.isra.0"),
+            _ => format!("handler_{i}"),
+        };
+        l.push(a, if i % 3 == 0 { b'T' } else { b't' }, name.as_bytes());
+    }
+    l.push(a + 0x40, b'T', b"_etext");
+    l.push(a + 0x80, b'T', b"_sinittext");
+    l.push(a + 0xc0, b'T', b"_einittext");
+    l.push(a + 0x100, b'B', b"_end");
+    l
+}
+
+/// Raw images (and one ELF file) holding a small table in each generation's array
+/// order, for the `image_locate` target: byte 0 is the hints (see the target).
+fn image_seeds(out: &Path) {
+    use kallsyms::build::KernelVersion;
+    use kallsyms::{AddressEncoding, Endian, SeqsFormat, SeqsKey};
+    const X86: u64 = 0xffff_ffff_8100_0000;
+    let v6_15 = Layout::V6_15;
+    // (name, order 0 = 6.1-6.3 / 1 = 6.4+ / 2 = 7.0, layout, hint byte)
+    let cases = [
+        (
+            "v6_1-percpu",
+            0,
+            Layout {
+                addresses: AddressEncoding::AbsolutePercpu,
+                seqs: SeqsFormat::None,
+                ..v6_15
+            },
+            0u8,
+        ),
+        (
+            "v6_1-u32",
+            0,
+            Layout {
+                seqs: SeqsFormat::U32,
+                ..v6_15
+            },
+            0,
+        ),
+        ("v6_4", 1, v6_15, 0),
+        (
+            "v6_4-cut",
+            1,
+            Layout {
+                seqs_key: SeqsKey::CutAtLlvm,
+                ..v6_15
+            },
+            2,
+        ),
+        (
+            "v6_4-be32",
+            1,
+            Layout {
+                endian: Endian::Big,
+                ptr_bytes: 4,
+                ..v6_15
+            },
+            0,
+        ),
+        ("v7_0", 2, Layout::V7_0, 1),
+    ];
+    for (name, order, layout, hint) in cases {
+        let narrow = layout.ptr_bytes == 4;
+        let base = if narrow { 0xc100_0000 } else { X86 };
+        let percpu = layout.addresses == AddressEncoding::AbsolutePercpu;
+        let opts = Options {
+            all_symbols: true,
+            absolute_percpu: percpu,
+            pc_relative: layout.addresses == AddressEncoding::PlaceRelative,
+            kernel: if order == 2 {
+                KernelVersion::V7_0
+            } else {
+                KernelVersion::V6_12
+            },
+        };
+        let built = build(image_symbols(base, percpu, 48), &opts).expect("image symbols build");
+        let span = (built.symbols().map(|s| s.addr).max().unwrap_or(base) - base) as usize;
+        let a = if order == 2 || narrow { 4 } else { 8 };
+        let p = usize::from(layout.ptr_bytes);
+        let word = |v: u64, n: usize| -> Vec<u8> {
+            match (layout.endian, n) {
+                (Endian::Little, 8) => v.to_le_bytes().to_vec(),
+                (Endian::Big, 8) => v.to_be_bytes().to_vec(),
+                (Endian::Little, _) => (v as u32).to_le_bytes().to_vec(),
+                (Endian::Big, _) => (v as u32).to_be_bytes().to_vec(),
+            }
+        };
+        let filler: Vec<u8> = (0..span * 3 / 4).map(|i| (i * 131 % 251) as u8).collect();
+        let mut img = Vec::new();
+        let mut offsets_at = 0usize;
+        // Twice: the place-relative offsets depend on where they land.
+        for _ in 0..2 {
+            let owned = built
+                .owned_table_at(layout, base + offsets_at as u64)
+                .expect("layout holds the image symbols");
+            let raw = owned.raw();
+            img = filler.clone();
+            let put = |img: &mut Vec<u8>, bytes: &[u8]| -> usize {
+                while img.len() % a != 0 {
+                    img.push(0);
+                }
+                img.extend_from_slice(bytes);
+                img.len() - bytes.len()
+            };
+            let rb = layout.has_relative_base();
+            if order == 0 {
+                offsets_at = put(&mut img, raw.offsets);
+                if rb {
+                    put(&mut img, &word(raw.relative_base, p));
+                }
+                put(&mut img, &word(u64::from(raw.num_syms), 4));
+                put(&mut img, raw.names);
+                put(&mut img, raw.markers);
+                put(&mut img, raw.seqs_of_names);
+                put(&mut img, raw.token_table);
+                put(&mut img, raw.token_index);
+            } else {
+                put(&mut img, &word(u64::from(raw.num_syms), 4));
+                put(&mut img, raw.names);
+                put(&mut img, raw.markers);
+                put(&mut img, raw.token_table);
+                put(&mut img, raw.token_index);
+                offsets_at = put(&mut img, raw.offsets);
+                if rb {
+                    put(&mut img, &word(raw.relative_base, p));
+                }
+                put(&mut img, raw.seqs_of_names);
+            }
+        }
+        while img.len() < span + 256 {
+            img.push(0xcc);
+        }
+        let mut seed = vec![hint];
+        seed.extend_from_slice(&img);
+        write(out, "image_locate", name, &seed);
+        if name == "v6_4" {
+            let mut elf = vec![4u8];
+            elf.extend_from_slice(&wrap_elf(&img, base));
+            write(out, "image_locate", "v6_4-elf", &elf);
+        }
+    }
+}
+
+/// A minimal little-endian ELF64 executable: one `PT_LOAD` of `img` at `base`.
+fn wrap_elf(img: &[u8], base: u64) -> Vec<u8> {
+    let mut f = b"\x7fELF\x02\x01\x01".to_vec();
+    f.resize(16, 0);
+    f.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    f.extend_from_slice(&62u16.to_le_bytes()); // x86-64
+    f.extend_from_slice(&1u32.to_le_bytes());
+    f.extend_from_slice(&base.to_le_bytes()); // entry
+    f.extend_from_slice(&64u64.to_le_bytes()); // phoff
+    f.extend_from_slice(&0u64.to_le_bytes()); // shoff
+    f.extend_from_slice(&0u32.to_le_bytes()); // flags
+    for v in [64u16, 56, 1, 64, 0, 0] {
+        f.extend_from_slice(&v.to_le_bytes());
+    }
+    f.extend_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+    f.extend_from_slice(&5u32.to_le_bytes()); // R+X
+    for v in [
+        0x1000u64,
+        base,
+        base,
+        img.len() as u64,
+        img.len() as u64,
+        0x1000,
+    ] {
+        f.extend_from_slice(&v.to_le_bytes());
+    }
+    f.resize(0x1000, 0);
+    f.extend_from_slice(img);
+    f
 }
 
 /// An Elf64 little-endian symbol table of the symbols (entry 0 null), its string

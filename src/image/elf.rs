@@ -243,6 +243,8 @@ impl<'a> Elf<'a> {
     }
 
     fn segment_at(&self, at: u64) -> Option<Segment> {
+        // A header offset near the top of u64 (from `e_phoff`) must not wrap below.
+        at.checked_add(64)?;
         let r = self.reader();
         if self.wide {
             Some(Segment {
@@ -270,6 +272,8 @@ impl<'a> Elf<'a> {
     }
 
     fn section_at(&self, at: u64) -> Option<Section> {
+        // A header offset near the top of u64 (from `e_shoff`) must not wrap below.
+        at.checked_add(64)?;
         let r = self.reader();
         let w = self.wide;
         let (o, step) = if w { (8u64, 8u64) } else { (8u64, 4u64) };

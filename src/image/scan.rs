@@ -176,7 +176,8 @@ pub(crate) fn token_tables<B>(
     mut f: impl FnMut(Tokens) -> ControlFlow<B>,
 ) -> Option<B> {
     // Entries are 2 bytes; labels are at least 4-aligned in every generation.
-    let from = from.next_multiple_of(4);
+    // Checked: `from` may come from an ELF section header, near the top of usize.
+    let from = from.checked_next_multiple_of(4)?;
     let to = to.min(d.len());
     let Some(hay) = d.get(from..to) else {
         return None;
