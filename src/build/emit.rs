@@ -119,10 +119,7 @@ impl Built {
                 out.s(b", ");
                 num::byte(&mut out.buf, ((len >> 7) & 0x7f) as u8);
             }
-            for &c in code {
-                out.s(b", ");
-                num::byte(&mut out.buf, c);
-            }
+            num::sep_bytes(&mut out.buf, code);
             self.comment(out, i);
             out.maybe_flush()?;
         }

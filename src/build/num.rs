@@ -12,10 +12,37 @@ fn digit(v: u64) -> u8 {
     HEX.get((v & 15) as usize).copied().unwrap_or(b'0')
 }
 
+/// `, 0x%02x` for every byte value.
+// Evaluated at compile time: an index out of bounds could not compile.
+#[allow(clippy::indexing_slicing)]
+const SEP_BYTE: [[u8; 6]; 256] = {
+    let mut t = [[0u8; 6]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [b',', b' ', b'0', b'x', HEX[i >> 4], HEX[i & 15]];
+        i += 1;
+    }
+    t
+};
+
 /// `0x%02x`.
 #[inline]
 pub fn byte(out: &mut Vec<u8>, b: u8) {
     out.extend_from_slice(&[b'0', b'x', digit(u64::from(b >> 4)), digit(u64::from(b))]);
+}
+
+/// `, 0x%02x` for each byte of `bytes` (the body of a `.byte` line).
+#[inline]
+pub fn sep_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    let start = out.len();
+    out.resize(start + 6 * bytes.len(), 0);
+    if let Some(dst) = out.get_mut(start..) {
+        for (d, &b) in dst.chunks_exact_mut(6).zip(bytes) {
+            if let Some(t) = SEP_BYTE.get(usize::from(b)) {
+                d.copy_from_slice(t);
+            }
+        }
+    }
 }
 
 /// `%#x` / `%#llx`: `0` for zero, else `0x` and the digits without leading zeros.
@@ -94,6 +121,9 @@ mod tests {
             let mut o = Vec::new();
             byte(&mut o, b);
             assert_eq!(o, format!("0x{b:02x}").as_bytes());
+            let mut o = Vec::new();
+            sep_bytes(&mut o, &[b, 7]);
+            assert_eq!(o, format!(", 0x{b:02x}, 0x07").as_bytes());
         }
     }
 }

@@ -7,10 +7,12 @@
 //! thread may claim, once per round. Each round the main thread picks the best pair
 //! from the summed profits, publishes the round, replaces the pair in A, then claims
 //! B itself unless the helper already has (and then waits for it). A helper that the
-//! scheduler has put aside thus never holds the work up: on a busy machine the main
-//! thread simply does both halves.
+//! scheduler has put aside before claiming thus never holds the work up; one that
+//! was put aside in the middle of a task can, so after one long wait (a busy
+//! machine) the main thread stops publishing tasks and does both halves alone.
 
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::boxed::Box;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::vec::Vec;
 
@@ -19,6 +21,10 @@ use super::{Packed, Slot};
 
 /// Lists are kept for pairs whose count is at least the best profit divided by this.
 const KEEP_DIVISOR: i32 = 64;
+
+/// A wait for the helper longer than this (a round takes well under a millisecond)
+/// means the machine is busy: the main thread goes on alone.
+const GIVE_UP: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Below this many bytes of symbols, a second thread costs more than it saves.
 const PARALLEL_BYTES: usize = 1 << 20;
@@ -68,6 +74,7 @@ pub(super) fn optimize_with(syms: &mut Packed, divisor: i32, threads: usize) -> 
         claimed: AtomicU32::new(0),
         done: AtomicU32::new(0),
         stop: AtomicBool::new(false),
+        alone: AtomicBool::new(false),
         park: Mutex::new(()),
         wake: Condvar::new(),
         slots,
@@ -101,7 +108,7 @@ pub(super) fn optimize_with(syms: &mut Packed, divisor: i32, threads: usize) -> 
 /// Half B: its input until a thread builds its state.
 enum Half<'a> {
     Input(&'a mut [u8], Vec<u32>),
-    Ready(State<'a>, Vec<u32>),
+    Ready(Box<State<'a>>, Vec<u32>),
     Taken,
 }
 
@@ -116,6 +123,8 @@ struct Shared<'a> {
     claimed: AtomicU32,
     done: AtomicU32,
     stop: AtomicBool,
+    /// Set after the main thread waited too long for the helper.
+    alone: AtomicBool,
     park: Mutex<()>,
     wake: Condvar,
     slots: [Slot; 256],
@@ -127,9 +136,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl<'a> Shared<'a> {
-    /// Publishes task `epoch` and wakes the helper.
+    /// Publishes task `epoch` and wakes the helper (unless it was given up on).
     fn publish(&self, epoch: u32, task: u64) {
         self.task.store(task, Ordering::Relaxed);
+        if epoch != 0 && self.alone.load(Ordering::Relaxed) {
+            return;
+        }
         let guard = lock(&self.park);
         if epoch != 0 {
             self.epoch.store(epoch, Ordering::Release);
@@ -153,7 +165,7 @@ impl<'a> Shared<'a> {
         if epoch == 1 {
             if let Half::Input(val, starts) = core::mem::replace(&mut *b, Half::Taken) {
                 let st = State::new(val, &starts, self.slots, self.divisor);
-                *b = Half::Ready(st, starts);
+                *b = Half::Ready(Box::new(st), starts);
             }
         } else if let Half::Ready(st, _) = &mut *b {
             let task = self.task.load(Ordering::Relaxed);
@@ -164,9 +176,12 @@ impl<'a> Shared<'a> {
         true
     }
 
-    /// Waits until task `epoch` is done (by the helper, which claimed it).
+    /// Waits until task `epoch` is done (by the helper, which claimed it). A wait
+    /// much longer than a round means the helper lost its core: work alone from then
+    /// on.
     fn wait_done(&self, epoch: u32) {
         let mut spins = 0u32;
+        let start = std::time::Instant::now();
         while self.done.load(Ordering::Acquire) < epoch {
             if spins < 4000 {
                 spins += 1;
@@ -174,6 +189,9 @@ impl<'a> Shared<'a> {
             } else {
                 std::thread::yield_now();
             }
+        }
+        if start.elapsed() > GIVE_UP {
+            self.alone.store(true, Ordering::Relaxed);
         }
     }
 
