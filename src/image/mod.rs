@@ -75,7 +75,7 @@ pub enum Method {
 /// The order of the arrays, which tells the kernel generation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Order {
-    /// 6.1 - 6.3: offsets, relative_base, num_syms, names, markers, [seqs],
+    /// 6.1 - 6.3: offsets, relative_base, num_syms, names, markers, (seqs),
     /// token_table, token_index.
     V6_1,
     /// 6.4 - 6.19: num_syms, names, markers, token_table, token_index, offsets,

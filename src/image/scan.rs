@@ -179,9 +179,7 @@ pub(crate) fn token_tables<B>(
     // Checked: `from` may come from an ELF section header, near the top of usize.
     let from = from.checked_next_multiple_of(4)?;
     let to = to.min(d.len());
-    let Some(hay) = d.get(from..to) else {
-        return None;
-    };
+    let hay = d.get(from..to)?;
     for (k, w) in hay.chunks_exact(4).enumerate() {
         // Both byte orders start with a zero entry and a small second one.
         let [0, 0, a, b] = *w else { continue };
