@@ -165,7 +165,7 @@ run_uml() {
 		# shellcheck disable=SC2086
 		timed "uml-selftest-$mode" timeout 900 "$uml/linux" $args < /dev/null \
 			> "$logs/uml-selftest-$mode.log" 2>&1 || true
-		selftest_report "$logs/uml-selftest-$mode.log" "UML $mode"
+		selftest_report "$logs/uml-selftest-$mode.log" "UML-$mode"
 		kernel_warnings "$logs/uml-selftest-$mode.log" "UML $mode"
 	done
 }
@@ -200,6 +200,9 @@ run_qemu() {
 	local opt missing=
 	for opt in $(grep -oE '^CONFIG_[A-Z0-9_]+=[ym]' "$here/configs/x86_64.config"); do
 		grep -qx "$opt" "$x86/.config" || missing="$missing $opt"
+	done
+	for opt in $(sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1/p' "$here/configs/x86_64.config"); do
+		grep -q "^$opt=" "$x86/.config" && missing="$missing $opt(off)"
 	done
 	[ -z "$missing" ] || { failed "x86-64 config lacks:$missing"; return; }
 
@@ -254,7 +257,7 @@ run_qemu() {
 	declare -A st_pass=()
 	for mode in rust c; do
 		step "QEMU: boot, lookups by $mode"
-		local append="console=ttyS0 panic=-1 oops=panic loglevel=4"
+		local append="console=ttyS0 panic=-1 oops=panic loglevel=4 KSYM_GUEST=qemu"
 		[ "$mode" = c ] && append="$append kallsyms_rust=0"
 		timed "qemu-$mode" timeout 1500 qemu-system-x86_64 -m 512 -smp 2 -nographic \
 			-no-reboot -kernel "$x86/arch/x86/boot/bzImage" \
@@ -263,7 +266,8 @@ run_qemu() {
 		tr -d '\r' < "$logs/qemu-$mode.log" > "$logs/qemu-$mode.txt"
 		local L="QEMU $mode" log=$logs/qemu-$mode.txt
 		grep -q 'init: END OF TESTS' "$log" || failed "$L: the guest did not finish (logs/qemu-$mode.log)"
-		selftest_report "$log" "$L"
+		sed -n '/^KTEST BOOT DMESG BEGIN/,/^KTEST BOOT DMESG END/p' "$log" > "$logs/qemu-$mode-boot.txt"
+		selftest_report "$logs/qemu-$mode-boot.txt" "QEMU-$mode"
 		while read -r l; do pass "$L: $l"; done < <(grep -a '^KTEST PASS' "$log" | sed 's/^KTEST PASS //')
 		while read -r l; do failed "$L: $l"; done < <(grep -a '^KTEST FAIL' "$log" | sed 's/^KTEST FAIL //')
 		local sp sf ss
@@ -273,7 +277,8 @@ run_qemu() {
 		st_pass[$mode]=$sp
 		note "INFO  $L: livepatch selftests: $sp passed, $sf failed, $ss skipped ($(grep -a '^KTEST SELFTEST' "$log" | awk '{print $4 "=" $3}' | tr '\n' ' '))"
 		sed -n '/^KTEST DMESG BEGIN/,/^KTEST DMESG END/p' "$log" > "$logs/qemu-$mode-dmesg.txt"
-		kernel_warnings "$logs/qemu-$mode-dmesg.txt" "$L"
+		cat "$log" "$logs/qemu-$mode-dmesg.txt" > "$logs/qemu-$mode-all.txt"
+		kernel_warnings "$logs/qemu-$mode-all.txt" "$L"
 	done
 	# The selftests are the kernel's: what fails with the C lookups may fail
 	# here for reasons of this small guest; the crate must not fail more.

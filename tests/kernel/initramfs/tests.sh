@@ -13,6 +13,10 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 ln -sf /usr/bin/stat /bin/stat
 info "kallsyms_rust=$(cat /sys/module/kernel/parameters/kallsyms_rust) kernel $(uname -r)"
 K=/lib/klp
+# The boot log (selftest lines) now, before the livepatch selftests fill the buffer.
+echo "KTEST BOOT DMESG BEGIN"
+dmesg
+echo "KTEST BOOT DMESG END"
 
 # wait_gone PATH: until PATH disappears (a livepatch's sysfs directory).
 wait_gone() {

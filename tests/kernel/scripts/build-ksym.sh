@@ -31,12 +31,25 @@ rm -f "$raw"
 [ -s "$raw" ] || { echo "build-ksym: rustc made no object" >&2; exit 1; }
 
 python3 "$here/nogot.py" "$raw"
-# Keep only the C ABI global (LTO already hides the rest; this makes sure); drop
-# the unwind tables the precompiled core asks for (the kernel has no use for them).
-nm --defined-only --extern-only "$raw" | awk '{print $3}' | grep '^ksym_' > "$out/ksym.globals"
-objcopy --keep-global-symbols="$out/ksym.globals" --remove-section=.comment \
-  --remove-section=.eh_frame --remove-section=.rela.eh_frame \
-  --remove-section=.note.GNU-stack "$raw" "$out/ksym.o"
+# One .text, .rodata, .data and .bss, as the kernel's linker scripts place them
+# (rustc's per-function sections would be orphans, outside _stext.._etext);
+# drop the unwind tables the precompiled core asks for (the kernel has no use
+# for them) and what ld -r cannot carry (LLVM's address-significance table).
+objcopy --remove-section=.eh_frame --remove-section=.rela.eh_frame \
+  --remove-section=.llvm_addrsig --remove-section=.comment \
+  --remove-section=.note.GNU-stack "$raw" "$out/ksym.stripped.o"
+cat > "$out/ksym.lds" <<'LDS'
+SECTIONS {
+	.text 0 : { *(.text .text.*) }
+	.rodata 0 : { *(.rodata .rodata.*) }
+	.data 0 : { *(.data .data.*) }
+	.bss 0 : { *(.bss .bss.* COMMON) }
+}
+LDS
+ld -r -T "$out/ksym.lds" "$out/ksym.stripped.o" -o "$out/ksym.merged.o"
+# Keep only the C ABI global (LTO already hides the rest; this makes sure).
+nm --defined-only --extern-only "$out/ksym.merged.o" | awk '{print $3}' | grep '^ksym_' > "$out/ksym.globals"
+objcopy --keep-global-symbols="$out/ksym.globals" "$out/ksym.merged.o" "$out/ksym.o"
 cp "$crate/include/ksym.h" "$out/ksym.h"
 
 fail=0
@@ -54,7 +67,8 @@ got=$(readelf -rW "$out/ksym.o" | grep -E 'R_X86_64_(GOT|PLTOFF|TPOFF|DTPOFF|TLS
 [ -z "$got" ] || { echo "build-ksym: FAIL: GOT/TLS relocations:" >&2; head -5 <<<"$got" >&2; fail=1; }
 ijmp=$(objdump -d --no-show-raw-insn "$out/ksym.o" | grep -E '\sjmp\s+\*' || true)
 [ -z "$ijmp" ] || { echo "build-ksym: FAIL: indirect jumps (jump tables):" >&2; head -5 <<<"$ijmp" >&2; fail=1; }
-secs=$(readelf -SW "$out/ksym.o" | grep -E '\.(eh_frame|tdata|tbss|got|plt|init_array|ctors)' || true)
-[ -z "$secs" ] || { echo "build-ksym: FAIL: unexpected sections: $secs" >&2; fail=1; }
+secs=$(readelf -SW "$out/ksym.o" | sed -n 's/^ *\[ *[0-9]*\] \([^ ]*\).*/\1/p' |
+  grep -vxE '\.(rela\.)?(text|rodata|data)|\.bss|\.symtab|\.strtab|\.shstrtab' || true)
+[ -z "$secs" ] || { echo "build-ksym: FAIL: sections other than .text .rodata .data .bss:" $secs >&2; fail=1; }
 [ "$fail" = 0 ] || exit 1
 echo "build-ksym: ok: $(wc -l <<<"$globals") ksym_* functions, $(size "$out/ksym.o" | awk 'NR==2{print $1" bytes text, "$2" data, "$3" bss"}'), undefined: $(nm -u "$out/ksym.o" | awk '{print $2}' | tr '\n' ' ')"
