@@ -29,6 +29,7 @@
 pub mod filter;
 pub mod map;
 mod num;
+pub mod optimize;
 pub mod sort;
 pub mod token;
 
