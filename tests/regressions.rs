@@ -112,3 +112,75 @@ fn elf_headers_near_the_top_of_the_address_space() {
         assert!(kallsyms::image::locate(&f, &Default::default()).is_err());
     }
 }
+
+/// `unsafe` only in the C ABI: the crate forbids it without `capi`; every module
+/// `src/lib.rs` declares, but `capi`, carries `#[forbid(unsafe_code)]`; the
+/// command-line tool forbids it; and no source file outside `src/capi*` contains
+/// the keyword (comments aside).
+#[test]
+fn unsafe_code_only_in_the_c_abi() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    assert!(lib.contains("#![cfg_attr(not(feature = \"capi\"), forbid(unsafe_code))]"));
+    let mut attrs: Vec<&str> = Vec::new();
+    let mut modules = 0;
+    for line in lib.lines().map(str::trim) {
+        if line.starts_with("#[") {
+            attrs.push(line);
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("pub mod ").or(line.strip_prefix("mod ")) {
+            let name = rest.trim_end_matches(';');
+            let forbids = attrs.contains(&"#[forbid(unsafe_code)]");
+            assert_eq!(forbids, name != "capi", "module {name}");
+            modules += 1;
+        }
+        if !line.starts_with("//") {
+            attrs.clear();
+        }
+    }
+    assert!(modules >= 10, "{modules} modules");
+    let main = std::fs::read_to_string(root.join("src/bin/kallsyms/main.rs")).unwrap();
+    assert!(main.contains("#![forbid(unsafe_code)]"));
+
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&root.join("src"), &mut files);
+    let mut checked = 0;
+    for f in files {
+        let rel = f.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+        if rel == "src/capi.rs" || rel.starts_with("src/capi/") {
+            continue;
+        }
+        checked += 1;
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            let b = code.as_bytes();
+            let mut from = 0;
+            while let Some(p) = code[from..].find("unsafe") {
+                let at = from + p;
+                let before = at.checked_sub(1).map(|i| b[i]);
+                let after = b.get(at + 6).copied();
+                let word =
+                    |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_');
+                assert!(
+                    word(before) || word(after),
+                    "{rel}:{}: `unsafe` outside the C ABI",
+                    n + 1
+                );
+                from = at + 6;
+            }
+        }
+    }
+    assert!(checked > 20, "{checked} files");
+}

@@ -4,6 +4,7 @@
 //! `kallsyms build` is a drop-in for the kernel's `scripts/kallsyms`; the kernel
 //! tool's own usage (`kallsyms [--all-symbols] [--absolute-percpu] in.map > out.S`,
 //! without a subcommand) is accepted too.
+#![forbid(unsafe_code)]
 
 use std::ffi::OsString;
 use std::process::ExitCode;
