@@ -34,7 +34,7 @@
 //! Results on the fixtures of `tests/data` (names bytes, kernel tool vs optimized):
 //! see the table in `tests/build_optimize.rs`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::vec;
 use std::vec::Vec;
 
@@ -211,6 +211,8 @@ struct Search {
     trie: Trie,
     uses: [i64; 256],
     pairs: Vec<i64>,
+    /// Adjacent triples of codes (`a << 16 | b << 8 | c`), overlaps included.
+    triples: HashMap<u32, i64>,
     total: u64,
     cost: Vec<u32>,
     pick: Vec<(u8, u16)>,
@@ -254,6 +256,14 @@ impl Search {
             self.uses[usize::from(c)] += if add { 1 } else { -1 };
         }
         count_pairs(&mut self.pairs, codes, add);
+        for w in codes.windows(3) {
+            let k = u32::from(w[0]) << 16 | u32::from(w[1]) << 8 | u32::from(w[2]);
+            let e = self.triples.entry(k).or_insert(0);
+            *e += if add { 1 } else { -1 };
+            if *e == 0 {
+                self.triples.remove(&k);
+            }
+        }
         let b = record_bytes(l);
         if add {
             self.total += b;
@@ -426,6 +436,7 @@ impl Built {
             trie,
             uses: [0; 256],
             pairs: vec![0; 1 << 16],
+            triples: HashMap::new(),
             total: 0,
             cost: Vec::new(),
             pick: Vec::new(),
@@ -439,23 +450,35 @@ impl Built {
             st.account(i, true);
         }
 
+        let relax: i64 = std::env::var("KSYM_OPT_RELAX")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(50);
         let mut rejected: HashSet<Vec<u8>> = HashSet::new();
         let mut step = 0;
         'search: while step < rounds {
             let drops = st.drop_costs();
-            // Candidate pairs, best first.
-            let mut cands: Vec<(i64, usize)> = st
+            // Candidate pairs and triples, best first.
+            let mut cands: Vec<(i64, u8, [u8; 3])> = st
                 .pairs
                 .iter()
                 .enumerate()
                 .filter(|&(_, &c)| c > 0)
-                .map(|(k, &c)| (c, k))
+                .map(|(k, &c)| (c, 2, [(k >> 8) as u8, k as u8, 0]))
                 .collect();
-            cands.sort_unstable_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
-            for &(gain, k) in cands.iter().take(64) {
-                let (a, b) = ((k >> 8) as u8, k as u8);
-                let mut t = st.tokens.get(usize::from(a)).cloned().unwrap_or_default();
-                t.extend_from_slice(st.tokens.get(usize::from(b)).map_or(&[][..], |x| x));
+            cands.extend(
+                st.triples
+                    .iter()
+                    .filter(|&(_, &c)| c > 0)
+                    .map(|(&k, &c)| (2 * c, 3, [(k >> 16) as u8, (k >> 8) as u8, k as u8])),
+            );
+            cands.sort_unstable_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+            for &(gain, len, codes) in cands.iter().take(256) {
+                let parts = codes.get(..usize::from(len)).unwrap_or_default();
+                let mut t = Vec::new();
+                for &c in parts {
+                    t.extend_from_slice(st.tokens.get(usize::from(c)).map_or(&[][..], |x| x));
+                }
                 if t.len() > MAX_TOKEN
                     || t.contains(&0)
                     || rejected.contains(&t)
@@ -467,13 +490,13 @@ impl Built {
                 let victim = drops
                     .iter()
                     .enumerate()
-                    .filter(|&(c, d)| d.is_some() && c != usize::from(a) && c != usize::from(b))
+                    .filter(|&(c, d)| d.is_some() && !parts.contains(&(c as u8)))
                     .min_by_key(|&(c, d)| (d.unwrap_or(i64::MAX), c))
                     .map(|(c, d)| (c as u8, d.unwrap_or(i64::MAX)));
                 let Some((victim, loss)) = victim else {
                     break 'search;
                 };
-                if gain <= loss {
+                if gain * 100 <= loss * relax {
                     // Sorted: no later candidate saves more.
                     break 'search;
                 }
@@ -482,7 +505,6 @@ impl Built {
                     continue 'search;
                 }
                 rejected.insert(t);
-                continue 'search;
             }
             break;
         }
