@@ -34,6 +34,7 @@
 //! Results on the fixtures of `tests/data` (names bytes, kernel tool vs optimized):
 //! see the table in `tests/build_optimize.rs`.
 
+use core::hash::{BuildHasherDefault, Hasher};
 use std::collections::{HashMap, HashSet};
 use std::vec;
 use std::vec::Vec;
@@ -48,6 +49,41 @@ pub const DEFAULT_ROUNDS: usize = 5000;
 /// Longest token the search makes (256 of them must fit the `u16` offsets of
 /// `kallsyms_token_index`).
 const MAX_TOKEN: usize = 200;
+
+/// Candidates tried per search step, at most.
+const TOP: usize = 256;
+
+/// Longest run of codes whose text is a candidate token.
+const MAX_GRAM: usize = 5;
+
+fn max_gram() -> usize {
+    std::env::var("KSYM_OPT_GRAM")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(MAX_GRAM)
+}
+
+/// A multiplicative hash for the `u64` keys of the n-gram counts (the default
+/// SipHash is several times slower here; iteration order never matters, the
+/// candidates are sorted).
+#[derive(Default)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
 
 /// A byte-indexed trie of the tokens; node 0 is the root.
 struct Trie {
@@ -211,8 +247,11 @@ struct Search {
     trie: Trie,
     uses: [i64; 256],
     pairs: Vec<i64>,
-    /// Adjacent triples of codes (`a << 16 | b << 8 | c`), overlaps included.
-    triples: HashMap<u32, i64>,
+    /// Runs of 3 to [`MAX_GRAM`] adjacent codes (their number, then the codes, a
+    /// byte each, in a `u64`), overlaps included.
+    grams: HashMap<u64, i64, BuildHasherDefault<Fx>>,
+    /// Longest run counted in `grams`.
+    max_gram: usize,
     total: u64,
     cost: Vec<u32>,
     pick: Vec<(u8, u16)>,
@@ -256,12 +295,14 @@ impl Search {
             self.uses[usize::from(c)] += if add { 1 } else { -1 };
         }
         count_pairs(&mut self.pairs, codes, add);
-        for w in codes.windows(3) {
-            let k = u32::from(w[0]) << 16 | u32::from(w[1]) << 8 | u32::from(w[2]);
-            let e = self.triples.entry(k).or_insert(0);
-            *e += if add { 1 } else { -1 };
-            if *e == 0 {
-                self.triples.remove(&k);
+        for n in 3..=self.max_gram {
+            for w in codes.windows(n) {
+                let k = w.iter().fold(0, |k, &c| k << 8 | u64::from(c)) | (n as u64) << 56;
+                let e = self.grams.entry(k).or_insert(0);
+                *e += if add { 1 } else { -1 };
+                if *e == 0 {
+                    self.grams.remove(&k);
+                }
             }
         }
         let b = record_bytes(l);
@@ -436,7 +477,8 @@ impl Built {
             trie,
             uses: [0; 256],
             pairs: vec![0; 1 << 16],
-            triples: HashMap::new(),
+            grams: HashMap::default(),
+            max_gram: max_gram(),
             total: 0,
             cost: Vec::new(),
             pick: Vec::new(),
@@ -459,21 +501,30 @@ impl Built {
         'search: while step < rounds {
             let drops = st.drop_costs();
             // Candidate pairs and triples, best first.
-            let mut cands: Vec<(i64, u8, [u8; 3])> = st
+            let mut cands: Vec<(i64, u8, [u8; 7])> = st
                 .pairs
                 .iter()
                 .enumerate()
                 .filter(|&(_, &c)| c > 0)
-                .map(|(k, &c)| (c, 2, [(k >> 8) as u8, k as u8, 0]))
+                .map(|(k, &c)| (c, 2, [(k >> 8) as u8, k as u8, 0, 0, 0, 0, 0]))
                 .collect();
-            cands.extend(
-                st.triples
-                    .iter()
-                    .filter(|&(_, &c)| c > 0)
-                    .map(|(&k, &c)| (2 * c, 3, [(k >> 16) as u8, (k >> 8) as u8, k as u8])),
-            );
-            cands.sort_unstable_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
-            for &(gain, len, codes) in cands.iter().take(256) {
+            cands.extend(st.grams.iter().filter(|&(_, &c)| c > 0).map(|(&k, &c)| {
+                let n = (k >> 56) as usize;
+                let mut codes = [0u8; 7];
+                for (j, x) in codes.iter_mut().take(n).enumerate() {
+                    *x = (k >> (8 * (n - 1 - j))) as u8;
+                }
+                ((n as i64 - 1) * c, n as u8, codes)
+            }));
+            let order = |x: &(i64, u8, [u8; 7]), y: &(i64, u8, [u8; 7])| {
+                y.0.cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2))
+            };
+            if cands.len() > TOP {
+                cands.select_nth_unstable_by(TOP, order);
+                cands.truncate(TOP);
+            }
+            cands.sort_unstable_by(order);
+            for &(gain, len, codes) in &cands {
                 let parts = codes.get(..usize::from(len)).unwrap_or_default();
                 let mut t = Vec::new();
                 for &c in parts {
