@@ -149,7 +149,7 @@ fn main() {
                 kallsyms_all: variant == 1,
             };
             let flags = match variant {
-                0 => 0,
+                0 => flag::NAME_INDEX,
                 1 => flag::PROBE_CACHE | flag::HASH_INDEX | flag::KALLSYMS_ALL,
                 _ => flag::BLOCK_OFFSETS | flag::FUZZED_ACCEL,
             };

@@ -33,6 +33,7 @@ use std::ops::ControlFlow;
 use kallsyms::accel::{
     distinct_names, fill_block_offsets, fill_hash_index, hash_slots, ProbeCache,
 };
+use kallsyms::index::{Accelerators, NameIndex};
 use kallsyms::livepatch::{find_object_symbol, AddressZero, KlpError, KlpObject};
 use kallsyms::{
     base_name, classify_suffix, AddressEncoding, Checks, Endian, FormatError, FormatErrorKind,
@@ -57,6 +58,9 @@ pub mod flag {
     pub const HASH_INDEX: u8 = 1 << 4;
     /// Try to attach accelerators made of query bytes.
     pub const FUZZED_ACCEL: u8 = 1 << 5;
+    /// Also check the table with a name index built in memory
+    /// (`kallsyms::index::NameIndex`) and the owned accelerators on it.
+    pub const NAME_INDEX: u8 = 1 << 6;
 }
 
 /// A layout from 16 bits: [`Layout::to_bits`] for every valid layout; out-of-range
@@ -627,6 +631,42 @@ pub fn check_input(input: &TableInput<'_>) {
         .expect("a table that validates decodes");
     sweep(&t, &model, input.rest);
     with_accelerators(&t, &model, input.flags, input.rest);
+    if input.flags & flag::NAME_INDEX != 0 {
+        with_name_index(&t, &input.raw, input.layout, input.sections, input.rest);
+    }
+}
+
+/// Replaces the table's name index with one built in memory (full names, 3-byte
+/// entries): it must validate in full, answer every query right, and take the owned
+/// accelerators.
+pub fn with_name_index(
+    t: &Table<'_>,
+    raw: &RawTable<'_>,
+    layout: Layout,
+    sections: Option<Sections>,
+    rest: &[u8],
+) {
+    let index = NameIndex::build(t);
+    let indexed = t
+        .clone()
+        .with_name_index(&index)
+        .expect("an index built from the table validates");
+    let layout = Layout {
+        seqs: SeqsFormat::Be24,
+        seqs_key: SeqsKey::FullName,
+        ..layout
+    };
+    let raw = RawTable {
+        seqs_of_names: index.as_bytes(),
+        ..*raw
+    };
+    let model = Model::new(&raw, layout, sections, true).expect("decodes");
+    sweep(&indexed, &model, rest);
+    let acc = Accelerators::build(&indexed);
+    let all = acc
+        .attach(indexed.clone())
+        .expect("accelerators built from the table attach");
+    sweep(&all, &model, rest);
 }
 
 /// What `Checks::Full` and `Checks::SkipNameOrder` say must agree: the full check
