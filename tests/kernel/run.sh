@@ -109,13 +109,22 @@ selftest_report() { # LOG LABEL
 	fi
 	grep -E 'avg=|traverse all' "$logs/$label-selftest.txt" | sed "s/^/      [$label] /" || true
 }
+# ratio KIND: the selftest's kallsyms_lookup_name() avg= with the C lookups over
+# the one with the crate, from logs/KIND-{rust,c}-selftest.txt.
+ratio() {
+	local r c
+	r=$(sed -n 's/.*avg=\([0-9]*\).*/\1/p' "$logs/$1-rust-selftest.txt" 2>/dev/null | head -1)
+	c=$(sed -n 's/.*avg=\([0-9]*\).*/\1/p' "$logs/$1-c-selftest.txt" 2>/dev/null | head -1)
+	[ -n "$r" ] && [ -n "$c" ] && [ "$r" -gt 0 ] || return 0
+	note "INFO  $1 selftest kallsyms_lookup_name() avg: crate $r ns, C $c ns: C/crate = $(awk -v c="$c" -v r="$r" 'BEGIN { printf "%.2f", c / r }')"
+}
 # Warnings of a kernel log: WARNING, BUG, Oops, call traces, kallsyms_rust lines.
 kernel_warnings() { # LOG LABEL
 	local bad
 	bad=$(grep -aE 'WARNING:|BUG:|Oops|Call Trace|kallsyms_rust: .*(rejected|warn)|general protection|stack-protector' "$1" || true)
 	if [ -z "$bad" ]; then pass "$2: kernel log has no warning"; else
 		failed "$2: kernel log warnings: $(head -3 <<<"$bad" | tr '\n' ' ')"; fi
-	grep -a 'kallsyms_rust:' "$1" | sed "s/^.*kallsyms_rust:/      [$2] kallsyms_rust:/" | head -3 || true
+	grep -a 'kallsyms_rust:' "$1" | sed "s/^.*kallsyms_rust:/      [$2] kallsyms_rust:/" | sort -u | head -3 || true
 }
 
 # ---- 4. User-Mode Linux: KUnit and the selftest ------------------------------------
@@ -148,7 +157,8 @@ run_uml() {
 		> "$logs/uml-kunit.log" 2>&1 || true
 	python3 "$tree/tools/testing/kunit/kunit.py" parse < "$logs/uml-kunit.log" \
 		> "$logs/uml-kunit-parsed.log" 2>&1 || true
-	grep -aE '^\s*(KTAP|TAP|#|ok|not ok|    )' "$logs/uml-kunit.log" | grep -av '^\s*$' | sed 's/^/      /' | tail -40 || true
+	# The KTAP output, for CI logs.
+	sed -n '/KTAP version/,/^ok [0-9]* kallsyms_rust/p' "$logs/uml-kunit.log" | sed 's/^/      /' || true
 	if grep -qE 'Testing complete\. Ran [0-9]+ tests: passed: [0-9]+$' "$logs/uml-kunit-parsed.log" &&
 	   grep -aq '^ok [0-9]* kallsyms_rust' "$logs/uml-kunit.log"; then
 		pass "UML KUnit: $(grep -oE 'Ran [0-9]+ tests: passed: [0-9]+' "$logs/uml-kunit-parsed.log")"
@@ -168,6 +178,7 @@ run_uml() {
 		selftest_report "$logs/uml-selftest-$mode.log" "UML-$mode"
 		kernel_warnings "$logs/uml-selftest-$mode.log" "UML $mode"
 	done
+	ratio UML
 }
 
 # ---- 5. x86-64 under QEMU: selftest, livepatches, livepatch selftests -------------
@@ -235,8 +246,8 @@ run_qemu() {
 	mknod -m 600 "$root/dev/console" c 5 1
 	cp "$(command -v busybox)" "$root/bin/busybox"
 	cp /bin/bash-static "$root/bin/bash"
-	cp "$here/initramfs/init" "$root/init"
-	cp "$here/initramfs/tests.sh" "$root/tests.sh"
+	install -m 755 "$here/initramfs/init" "$root/init"
+	install -m 755 "$here/initramfs/tests.sh" "$root/tests.sh"
 	cp "$x86/samples/livepatch/livepatch-sample.ko" "$mods/klp/klp_sympos.ko" \
 		"$mods/klp/klp_sym.ko" "$root/lib/klp/"
 	cp -r "$tree/tools/testing/selftests/livepatch" "$root/selftests/"
@@ -280,6 +291,7 @@ run_qemu() {
 		cat "$log" "$logs/qemu-$mode-dmesg.txt" > "$logs/qemu-$mode-all.txt"
 		kernel_warnings "$logs/qemu-$mode-all.txt" "$L"
 	done
+	ratio QEMU
 	# The selftests are the kernel's: what fails with the C lookups may fail
 	# here for reasons of this small guest; the crate must not fail more.
 	if [ "${st_pass[rust]:-0}" -ge "${st_pass[c]:-0}" ] && [ "${st_pass[rust]:-0}" -gt 0 ]; then

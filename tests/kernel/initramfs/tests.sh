@@ -22,14 +22,14 @@ echo "KTEST BOOT DMESG END"
 wait_gone() {
 	i=0
 	while [ -e "$1" ]; do
-		i=$((i + 1)); [ "$i" -gt 300 ] && return 1; sleep 0.1
+		i=$((i + 1)); [ "$i" -gt 600 ] && return 1; sleep 0.1
 	done
 }
 # wait_patched NAME: until the livepatch NAME finished its transition.
 wait_patched() {
 	i=0
 	while [ "$(cat "/sys/kernel/livepatch/$1/transition" 2>/dev/null)" != 0 ]; do
-		i=$((i + 1)); [ "$i" -gt 300 ] && return 1; sleep 0.1
+		i=$((i + 1)); [ "$i" -gt 600 ] && return 1; sleep 0.1
 	done
 }
 # unload NAME MODULE: disable the livepatch NAME and remove MODULE.
