@@ -243,26 +243,19 @@ pub fn strtoull_hex(s: &[u8]) -> Option<(u64, usize)> {
         i += 2;
     }
     let digits = s.get(i..)?;
-    let mut value: u64 = 0;
-    let mut overflow = false;
-    let mut n = 0;
+    // One pass: the value (exact up to 16 significant digits), the digit count and
+    // the significant digit count (more than 16 overflow).
+    let (mut value, mut n, mut significant) = (0u64, 0usize, 0usize);
     for &b in digits {
-        let Some(d) = (b as char).to_digit(16) else {
-            break;
-        };
+        let Some(d) = hex_value(b) else { break };
         n += 1;
-        match value
-            .checked_mul(16)
-            .and_then(|v| v.checked_add(u64::from(d)))
-        {
-            Some(v) => value = v,
-            None => overflow = true,
-        }
+        significant += usize::from(significant > 0 || d != 0);
+        value = value.wrapping_shl(4) | u64::from(d);
     }
     if n == 0 {
         return None;
     }
-    let value = if overflow {
+    let value = if significant > 16 {
         u64::MAX
     } else if negative {
         value.wrapping_neg()
@@ -270,6 +263,29 @@ pub fn strtoull_hex(s: &[u8]) -> Option<(u64, usize)> {
         value
     };
     Some((value, i + n))
+}
+
+/// The value of a hex digit, from a table.
+#[inline]
+fn hex_value(b: u8) -> Option<u8> {
+    // Evaluated at compile time: an index out of bounds could not compile.
+    #[allow(clippy::indexing_slicing)]
+    const TABLE: [u8; 256] = {
+        let mut t = [0xffu8; 256];
+        let mut i = 0u8;
+        while i < 10 {
+            t[(b'0' + i) as usize] = i;
+            i += 1;
+        }
+        let mut i = 0u8;
+        while i < 6 {
+            t[(b'a' + i) as usize] = 10 + i;
+            t[(b'A' + i) as usize] = 10 + i;
+            i += 1;
+        }
+        t
+    };
+    TABLE.get(usize::from(b)).copied().filter(|&v| v != 0xff)
 }
 
 /// Symbols in input order, their names in one byte arena.
