@@ -119,6 +119,9 @@ pub fn renumber<'a>(
     v.into_iter().map(|(_, r)| r).collect()
 }
 
+/// A sort key and the index it belongs to.
+type Keyed = (u64, u32);
+
 /// Sorts (key, index) pairs: a least-significant-digit radix sort on the key (16 bits
 /// a pass, skipping passes where every key has the same digit) for long slices,
 /// whose stability keeps the index order of equal keys, as a plain sort would.
@@ -135,7 +138,7 @@ fn sort_pairs(v: &mut [(u64, u32)]) {
     let mut count = vec![0u32; 0x10000];
     let mut in_v = true;
     for shift in [0u32, 16, 32, 48] {
-        let (src, dst): (&mut [(u64, u32)], &mut [(u64, u32)]) =
+        let (src, dst): (&mut [Keyed], &mut [Keyed]) =
             if in_v { (v, &mut tmp) } else { (&mut tmp, v) };
         count.fill(0);
         for &(k, _) in src.iter() {
