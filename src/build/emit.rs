@@ -2,11 +2,15 @@
 //! The assembly text of `write_src()` (`scripts/kallsyms.c` 6.12, and 7.0 as changed by
 //! a081b5789255), byte for byte.
 
+use core::sync::atomic::{AtomicBool, Ordering};
 use std::io;
 use std::vec::Vec;
 
 use super::num;
 use super::{Built, KernelVersion, Offsets};
+
+/// Tables with at least this many symbols render their tail on a second thread.
+const PARALLEL_SYMBOLS: usize = 16384;
 
 /// Flush to the writer once this much text is buffered.
 const CHUNK: usize = 1 << 20;
@@ -57,7 +61,7 @@ impl Built {
             buf: Vec::with_capacity(CHUNK + 4096),
             flush: &mut flush,
         };
-        self.emit(&mut out)?;
+        self.emit_split(&mut out)?;
         let mut rest = core::mem::take(&mut out.buf);
         (out.flush)(&mut rest)
     }
@@ -71,8 +75,49 @@ impl Built {
             flush: &mut keep,
         };
         // Writing into memory cannot fail.
-        let _ = self.emit(&mut out);
+        let _ = self.emit_split(&mut out);
         out.buf
+    }
+
+    /// The tail rendered into memory.
+    fn tail(&self) -> Vec<u8> {
+        let mut keep = |_: &mut Vec<u8>| Ok(());
+        let mut out = Out {
+            buf: Vec::with_capacity(self.len() * 128 + 4096),
+            flush: &mut keep,
+        };
+        let _ = self.emit_tail(&mut out);
+        out.buf
+    }
+
+    /// Head then tail. For large tables a second thread renders the tail while this
+    /// one renders (and writes) the head; whichever thread claims the tail first
+    /// renders it, so a second thread that never gets to run costs nothing.
+    fn emit_split(&self, out: &mut Out<'_>) -> io::Result<()> {
+        if self.len() < PARALLEL_SYMBOLS {
+            self.emit_head(out)?;
+            return self.emit_tail(out);
+        }
+        let claimed = AtomicBool::new(false);
+        let claim = || !claimed.swap(true, Ordering::AcqRel);
+        std::thread::scope(|scope| {
+            let worker = std::thread::Builder::new()
+                .spawn_scoped(scope, || claim().then(|| self.tail()))
+                .ok();
+            self.emit_head(out)?;
+            if claim() {
+                return self.emit_tail(out);
+            }
+            match worker.map(|w| w.join()) {
+                Some(Ok(Some(tail))) => {
+                    out.s(&tail);
+                    out.maybe_flush()
+                }
+                Some(Err(e)) => std::panic::resume_unwind(e),
+                // Not reached: the tail was claimed by the worker.
+                _ => self.emit_tail(out),
+            }
+        })
     }
 
     fn label(&self, out: &mut Out<'_>, name: &[u8]) {
@@ -96,7 +141,8 @@ impl Built {
         out.s(b" */\n");
     }
 
-    fn emit(&self, out: &mut Out<'_>) -> io::Result<()> {
+    /// Everything up to `kallsyms_token_index`.
+    fn emit_head(&self, out: &mut Out<'_>) -> io::Result<()> {
         if self.options.kernel == KernelVersion::V6_12 {
             out.s(PRELUDE_6_12);
         }
@@ -152,6 +198,12 @@ impl Built {
         out.s(b"\n");
         out.maybe_flush()?;
 
+        Ok(())
+    }
+
+    /// `kallsyms_offsets`, `kallsyms_relative_base` (6.12) and
+    /// `kallsyms_seqs_of_names`: the text that does not depend on the token table.
+    fn emit_tail(&self, out: &mut Out<'_>) -> io::Result<()> {
         self.label(out, b"kallsyms_offsets");
         for i in 0..self.len() {
             match &self.offsets {
