@@ -66,6 +66,62 @@ fn perror(path: &std::path::Path, e: &std::io::Error) -> String {
     format!("{}: {}", path.display(), text)
 }
 
+/// `read_map()`: reads the map in 1 MiB pieces (whole lines each), printing the
+/// warnings for long names as they come. `Ok(None)` is a line format error.
+fn read_map(
+    path: &std::path::Path,
+    mode: ParseMode,
+    err: &mut impl Write,
+) -> std::io::Result<Option<SymbolList>> {
+    const PIECE: usize = 1 << 20;
+    let mut file = std::fs::File::open(path)?;
+    let size = file.metadata().map_or(0, |m| m.len() as usize);
+    // Real maps average about 45 bytes a line, of which about 30 are the name.
+    let mut syms = SymbolList::with_capacity(size / 40 + 1, size * 3 / 4 + 1);
+    let mut buf: Vec<u8> = Vec::with_capacity(PIECE + 4096);
+    let mut line0 = 0usize;
+    let mut eof = false;
+    while !eof {
+        let have = buf.len();
+        buf.resize(have + PIECE, 0);
+        let n = loop {
+            match std::io::Read::read(&mut file, buf.get_mut(have..).unwrap_or_default()) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                r => break r?,
+            }
+        };
+        buf.truncate(have + n);
+        eof = n == 0;
+        // Whole lines only, unless the file ends here.
+        let end = if eof {
+            buf.len()
+        } else {
+            match buf.iter().rposition(|&b| b == b'\n') {
+                Some(i) => i + 1,
+                None => continue,
+            }
+        };
+        let mut it = kb::lines(buf.get(..end).unwrap_or_default(), mode);
+        while let Some(item) = it.next() {
+            match item {
+                Ok(MapItem::Symbol(s)) => syms.push(s.addr, s.kind, s.name),
+                Ok(MapItem::TooLong { name }) => {
+                    let w = Warning::NameTooLong {
+                        line: line0 + it.line(),
+                        name: name.to_vec(),
+                    };
+                    let _ = w.write_kernel_text(err);
+                }
+                Ok(MapItem::Module(_)) => {}
+                Err(ParseError { .. }) => return Ok(None),
+            }
+        }
+        line0 += it.line();
+        buf.drain(..end);
+    }
+    Ok(Some(syms))
+}
+
 /// Runs the build; exit status 1 with the kernel's message on errors.
 pub fn run(a: &Args) -> ExitCode {
     let opts = Options {
@@ -81,38 +137,22 @@ pub fn run(a: &Args) -> ExitCode {
         let _ = err.write_all(usage(opts.kernel).as_bytes());
         return ExitCode::FAILURE;
     }
-    let input = match std::fs::read(&a.map) {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = writeln!(err, "{}", perror(&a.map, &e));
-            return ExitCode::FAILURE;
-        }
-    };
     let mode = if a.proc_kallsyms {
         ParseMode::ProcKallsyms
     } else {
         ParseMode::Kallsyms
     };
-    // Read as read_map() does: warnings as they come, then stop at a bad line.
-    let mut syms = SymbolList::with_capacity(input.len() / 40 + 1, input.len() / 2);
-    let mut it = kb::lines(&input, mode);
-    while let Some(item) = it.next() {
-        match item {
-            Ok(MapItem::Symbol(s)) => syms.push(s.addr, s.kind, s.name),
-            Ok(MapItem::TooLong { name }) => {
-                let w = Warning::NameTooLong {
-                    line: it.line(),
-                    name: name.to_vec(),
-                };
-                let _ = w.write_kernel_text(&mut err);
-            }
-            Ok(MapItem::Module(_)) => {}
-            Err(ParseError { .. }) => {
-                let _ = err.write_all(ParseError::KERNEL_TEXT.as_bytes());
-                return ExitCode::FAILURE;
-            }
+    let syms = match read_map(&a.map, mode, &mut err) {
+        Ok(Some(syms)) => syms,
+        Ok(None) => {
+            let _ = err.write_all(ParseError::KERNEL_TEXT.as_bytes());
+            return ExitCode::FAILURE;
         }
-    }
+        Err(e) => {
+            let _ = writeln!(err, "{}", perror(&a.map, &e));
+            return ExitCode::FAILURE;
+        }
+    };
     let built = match kb::build(syms, &opts) {
         Ok(b) => b,
         Err(e) => {
