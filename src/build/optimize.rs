@@ -119,13 +119,18 @@ impl Trie {
     fn node(&mut self, s: &[u8], create: bool) -> Option<usize> {
         let mut n = 0usize;
         for &b in s {
-            let c = self.next.get(n).map_or(0, |x| x[usize::from(b)]);
+            let c = self
+                .next
+                .get(n)
+                .and_then(|x| x.get(usize::from(b)))
+                .copied()
+                .unwrap_or(0);
             n = if c != 0 {
                 usize::from(c)
             } else if create {
                 let id = self.next.len();
-                if let Some(x) = self.next.get_mut(n) {
-                    x[usize::from(b)] = id as u16;
+                if let Some(x) = self.next.get_mut(n).and_then(|x| x.get_mut(usize::from(b))) {
+                    *x = id as u16;
                 }
                 self.next.push([0; 256]);
                 self.term.push(-1);
@@ -184,7 +189,12 @@ impl Trie {
             let mut choice = (0u8, 0u16);
             let mut node = 0usize;
             for (d, &b) in s.get(i..).unwrap_or_default().iter().enumerate() {
-                let c = self.next.get(node).map_or(0, |x| x[usize::from(b)]);
+                let c = self
+                    .next
+                    .get(node)
+                    .and_then(|x| x.get(usize::from(b)))
+                    .copied()
+                    .unwrap_or(0);
                 if c == 0 {
                     break;
                 }
@@ -229,8 +239,7 @@ fn record_bytes(codes: usize) -> u64 {
 /// (in a run `aaa` only the first `aa` counts).
 fn count_pairs(pairs: &mut [i64], codes: &[u8], add: bool) {
     let mut last: Option<usize> = None;
-    for (i, w) in codes.windows(2).enumerate() {
-        let (a, b) = (w[0], w[1]);
+    for (i, (&a, &b)) in codes.iter().zip(codes.iter().skip(1)).enumerate() {
         if a == b && last.is_some_and(|l| l + 1 == i) {
             // Overlaps the pair counted at i - 1 (`aaa`).
             last = None;
@@ -302,7 +311,9 @@ impl Search {
         let l = self.plen.get(i).copied().unwrap_or(0) as usize;
         let codes = self.parse.get(s..s + l).unwrap_or_default();
         for &c in codes {
-            self.uses[usize::from(c)] += if add { 1 } else { -1 };
+            if let Some(u) = self.uses.get_mut(usize::from(c)) {
+                *u += if add { 1 } else { -1 };
+            }
         }
         count_pairs(&mut self.pairs, codes, add);
         for n in 3..=self.max_gram {
@@ -328,7 +339,7 @@ impl Search {
     fn drop_costs(&mut self) -> Vec<Option<i64>> {
         let mut out = vec![None; 256];
         for (code, o) in out.iter_mut().enumerate() {
-            if self.fixed[code] {
+            if self.fixed.get(code).copied().unwrap_or(true) {
                 continue;
             }
             let tok = self.tokens.get(code).cloned().unwrap_or_default();
@@ -344,7 +355,7 @@ impl Search {
                 &mut self.pick,
                 &mut scratch,
             ) {
-                *o = Some(self.uses[code] * (k as i64 - 1));
+                *o = Some(self.uses.get(code).copied().unwrap_or(0) * (k as i64 - 1));
             }
         }
         out
@@ -379,7 +390,10 @@ impl Search {
     /// smaller; returns whether it did.
     fn try_swap(&mut self, code: u8, text: Vec<u8>) -> bool {
         let affected = self.affected(code, &text);
-        let old_tok = core::mem::replace(&mut self.tokens[usize::from(code)], text.clone());
+        let Some(slot) = self.tokens.get_mut(usize::from(code)) else {
+            return false;
+        };
+        let old_tok = core::mem::replace(slot, text.clone());
         self.trie.remove(&old_tok);
         self.trie.insert(&text, i16::from(code));
 
@@ -405,7 +419,9 @@ impl Search {
         if !ok || new_bytes >= old_bytes {
             self.trie.remove(&text);
             self.trie.insert(&old_tok, i16::from(code));
-            self.tokens[usize::from(code)] = old_tok;
+            if let Some(slot) = self.tokens.get_mut(usize::from(code)) {
+                *slot = old_tok;
+            }
             return false;
         }
         let mut at = 0;
@@ -458,16 +474,19 @@ impl Built {
         }
         let mut occurs = [false; 256];
         for &b in &text {
-            occurs[usize::from(b)] = true;
+            if let Some(o) = occurs.get_mut(usize::from(b)) {
+                *o = true;
+            }
         }
         let tokens: Vec<Vec<u8>> = (0..=255u8).map(|c| self.token(c).to_vec()).collect();
         let mut fixed = [false; 256];
         let mut have = [false; 256];
-        for (code, t) in tokens.iter().enumerate() {
+        for (t, f) in tokens.iter().zip(fixed.iter_mut()) {
             if let [b] = t[..] {
-                if occurs[usize::from(b)] && !have[usize::from(b)] {
-                    have[usize::from(b)] = true;
-                    fixed[code] = true;
+                let b = usize::from(b);
+                if let (Some(&true), Some(h)) = (occurs.get(b), have.get_mut(b)) {
+                    *f = !*h;
+                    *h = true;
                 }
             }
         }
@@ -575,8 +594,8 @@ impl Built {
             names.arena.extend_from_slice(c);
         }
         let mut slots = [Slot::Unused; 256];
-        for (code, s) in slots.iter_mut().enumerate() {
-            if st.fixed[code] {
+        for (s, &f) in slots.iter_mut().zip(&st.fixed) {
+            if f {
                 *s = Slot::Byte;
             }
         }
