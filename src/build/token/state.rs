@@ -2,6 +2,7 @@
 //! One thread's share of the token optimisation: the arena of whole symbols, the
 //! position lists and the profits (see the module docs of [`super`]).
 
+use std::boxed::Box;
 use std::vec;
 use std::vec::Vec;
 
@@ -19,8 +20,8 @@ pub(super) struct State<'a> {
     pub(super) slots: [Slot; 256],
     /// Expansion length of every code.
     explen: [u16; 256],
-    /// `token_profit[]` for these symbols.
-    pub(super) profit: Vec<i32>,
+    /// `token_profit[]` for these symbols (fixed size: pair indices need no checks).
+    pub(super) profit: Box<Profits>,
     /// All position lists.
     store: Vec<u32>,
     /// Original pair `p` occurred at `store[list[p].0 ..][.. list[p].1]`.
@@ -35,9 +36,12 @@ pub(super) struct State<'a> {
     divisor: i32,
 }
 
+/// One counter per byte pair.
+pub(super) type Profits = [i32; 0x10000];
+
 /// Adds `d` to `profit[p]`.
 #[inline]
-fn add(profit: &mut [i32], p: usize, d: i32) {
+fn add(profit: &mut Profits, p: usize, d: i32) {
     if let Some(v) = profit.get_mut(p) {
         *v += d;
     }
@@ -86,7 +90,7 @@ impl<'a> State<'a> {
             flags,
             slots,
             explen: [1; 256],
-            profit: Vec::new(),
+            profit: Box::new([0; 0x10000]),
             store: Vec::new(),
             list: vec![(0, 0); 0x10000],
             listed: vec![false; 0x10000],
@@ -158,7 +162,10 @@ impl<'a> State<'a> {
                 *c += 1;
             }
         }
-        let mut profit: Vec<i32> = count.iter().map(|&c| c as i32).collect();
+        let mut profit: Box<Profits> = Box::new([0; 0x10000]);
+        for (p, &c) in profit.iter_mut().zip(&count) {
+            *p = c as i32;
+        }
         for &s in starts.iter().skip(1) {
             let s = s as usize;
             if let (Some(&a), Some(&b)) = (arena.get(s.wrapping_sub(1)), arena.get(s)) {
@@ -213,7 +220,7 @@ impl<'a> State<'a> {
                 if self.is_byte(a)
                     && self.is_byte(b)
                     && !self.listed.get(p).copied().unwrap_or(true)
-                    && get(&self.profit, p) >= self.keep
+                    && get(self.profit.as_slice(), p) >= self.keep
                 {
                     found.push((p as u32, i as u32));
                 }
@@ -242,14 +249,14 @@ impl<'a> State<'a> {
     /// (`compress_symbols()`), and records where `x` now is.
     fn round(&mut self, (a, b): (u8, u8), x: u8) {
         let p = pair(a, b);
-        if get(&self.profit, p) <= 0 {
+        if get(self.profit.as_slice(), p) <= 0 {
             // Not in these symbols (the other thread has them).
             self.set_seg(x, 0, 0);
             return;
         }
         if self.is_byte(a) && self.is_byte(b) {
             if !self.listed.get(p).copied().unwrap_or(false) {
-                self.rescan(get(&self.profit, p));
+                self.rescan(get(self.profit.as_slice(), p));
             }
             // The list is used up here: `x` goes where the pair was replaced.
             let (start, count) = self.list.get(p).copied().unwrap_or((0, 0));
