@@ -264,6 +264,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(rc, if want.len() >= stop { 7 } else { 0 });
         assert_eq!(ksym_on_each_symbol(tp, None, ptr::null_mut()), -22);
 
+        check_module(input.rest);
+
         let mut q = Queries::new(input.rest);
         for _ in 0..24 {
             let Some(query) = q.next_query() else { break };
@@ -553,5 +555,93 @@ unsafe fn check_addr(t: &Table<'_>, tp: *const KsymTable, a: u64, opts_bits: u32
             ksym_sympos_of_address(tp, ca, 0, ptr::null_mut(), 0, ptr::null_mut()),
             -22
         );
+    }
+}
+
+/// `ksym_find_object_symbol` on a module whose tables are made of the query bytes
+/// (byte 0: class and whether there is a type table; byte 1: symbol count), each
+/// in a heap block of exactly its size, against the safe API.
+unsafe fn check_module(rest: &[u8]) {
+    use kallsyms::module::{ElfClass, ModuleSymtab};
+    let (Some(&f), Some(&count)) = (rest.first(), rest.get(1)) else {
+        return;
+    };
+    let class = match f % 3 {
+        0 => KSYM_ELFCLASS_NATIVE,
+        1 => KSYM_ELFCLASS32,
+        _ => KSYM_ELFCLASS64,
+    };
+    let elf = if class == KSYM_ELFCLASS32 {
+        ElfClass::Elf32
+    } else {
+        ElfClass::Elf64
+    };
+    let count = usize::from(count % 16);
+    let body = &rest[2..];
+    let symtab = sized(body, count * elf.sym_size());
+    let strtab = exact(body.get(count * elf.sym_size()..).unwrap_or(&[]));
+    let typetab = sized(body, count);
+    let with_types = f & 4 != 0;
+    let m = KsymModule {
+        symtab: symtab.as_ptr().cast(),
+        num_symtab: count as c_uint,
+        elf_class: class | if f & 8 != 0 { 4 } else { 0 },
+        strtab: strtab.as_ptr().cast(),
+        strtab_size: strtab.len(),
+        typetab: if with_types {
+            typetab.as_ptr().cast()
+        } else {
+            ptr::null()
+        },
+    };
+    let safe = ModuleSymtab::new(
+        &symtab,
+        &strtab,
+        if with_types { &typetab[..] } else { &[] },
+        elf,
+        kallsyms::Endian::NATIVE,
+    )
+    .ok()
+    .filter(|_| f & 8 == 0);
+    // Names to look for: every symbol's, then one from the string table's start.
+    let mut names: Vec<Vec<u8>> = safe
+        .iter()
+        .flat_map(|s| s.defined().map(|d| d.name.to_vec()).collect::<Vec<_>>())
+        .take(6)
+        .collect();
+    names.push(strtab.iter().take_while(|&&b| b != 0).copied().collect());
+    for name in names {
+        let nb = exact(&name);
+        for sympos in [0 as c_ulong, 1, 2] {
+            let mut addr: c_ulong = 0x5a5a;
+            let mut reason: c_int = 99;
+            // SAFETY: every pointer is a live block of the size the descriptor says.
+            let rc = unsafe {
+                ksym_find_object_symbol(
+                    ptr::null(),
+                    &m,
+                    nb.as_ptr().cast(),
+                    nb.len(),
+                    sympos,
+                    KSYM_KLP_ZERO_IS_FOUND,
+                    &mut addr,
+                    &mut reason,
+                )
+            };
+            match &safe {
+                None => assert_eq!((rc, reason), (-22, KSYM_KLP_INVALID)),
+                Some(st) if name.len() < KSYM_NAME_LEN => {
+                    let obj = KlpObject::Module {
+                        name: b"m",
+                        symtab: st,
+                    };
+                    match find_object_symbol(obj, &name, sympos as u64, AddressZero::Exact) {
+                        Ok(a) => assert_eq!((rc, addr, reason), (0, a as c_ulong, KSYM_KLP_OK)),
+                        Err(e) => assert_eq!((rc, addr, reason), (-22, 0x5a5a, e.code())),
+                    }
+                }
+                Some(_) => assert_eq!(rc, -22),
+            }
+        }
     }
 }
