@@ -12,6 +12,26 @@
 //! base") and, before it, 01157ddc58dc (6.15, "kallsyms: Remove
 //! KALLSYMS_ABSOLUTE_PERCPU") changed the address array.
 //!
+//! # Sources
+//!
+//! 6.12 is Debian's `linux-source-6.12` (6.12.117), `scripts/kallsyms.c` blob
+//! 03852da3d249. The 7.0 text follows that file with 01157ddc58dc (its result is blob
+//! 4b0234e4b12f, the pre-image named by the next patch) and a081b5789255 as posted in
+//! v2 on linux-kbuild (2026-01-16; result blob 37d5c095ad22) applied; that v2 is what
+//! 7.0 carries is inferred from the facts at hand, not checked against a tag.
+//!
+//! # Differences from the C tool
+//!
+//! - On a fatal error (an address out of range) the C tool has already printed the
+//!   tables before the failing one; this builder reports the error before writing
+//!   anything. The kernel build discards the output either way.
+//! - A NUL type character is a line format error here. The C tool accepts it when a
+//!   space follows, and its later behaviour then depends on leftover buffer bytes.
+//! - The C tool expands names into a 512-byte buffer, one byte short for a 511-byte
+//!   name with its type character and NUL; this builder has no such limit.
+//! - Speed: the token table is computed with position lists (see [`token`]) and the
+//!   name index, and the `.S` tail, on a second thread where one is available.
+//!
 //! ```
 //! use kallsyms::build::{build, parse_map, Options, ParseMode};
 //! let map = b"ffffffff81000000 T _text\nffffffff81000000 T _stext\n\
