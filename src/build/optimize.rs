@@ -370,7 +370,10 @@ impl Search {
         let mut last = usize::MAX;
         for pos in finder.find_iter(&self.text) {
             // The symbol holding `pos`: the last start <= pos.
-            let i = self.start.partition_point(|&s| s as usize <= pos) - 1;
+            let i = self
+                .start
+                .partition_point(|&s| s as usize <= pos)
+                .saturating_sub(1);
             if i == last {
                 continue;
             }
@@ -604,5 +607,72 @@ impl Built {
         out.tokens = st.tokens;
         out.slots = slots;
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{build, parse_map, Options, ParseMode};
+    use super::*;
+    use std::format;
+    use std::string::String;
+
+    /// The names of `b`, decoded by concatenating token texts as the kernel does.
+    fn decode(b: &Built) -> Vec<Vec<u8>> {
+        (0..b.len())
+            .map(|i| {
+                b.compressed(i)
+                    .iter()
+                    .flat_map(|&c| b.token(c).to_vec())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn smaller_and_decodes() {
+        let mut map = String::from("ffffffff81000000 T _text\n");
+        for i in 0..400u32 {
+            map += &format!(
+                "ffffffff81{:06x} t __pfx_driver_probe_device_{}_{}\n",
+                i * 16 + 16,
+                i % 7,
+                i % 13
+            );
+        }
+        let syms = parse_map(map.as_bytes(), ParseMode::Kallsyms).unwrap();
+        let options = Options {
+            all_symbols: true,
+            ..Options::default()
+        };
+        let base = build(syms, &options).unwrap();
+        assert_eq!(base.len(), 401);
+        let want: Vec<Vec<u8>> = base
+            .symbols()
+            .map(|s| [&[s.kind][..], s.name].concat())
+            .collect();
+        assert_eq!(decode(&base), want);
+        for rounds in [0, 3, DEFAULT_ROUNDS] {
+            let opt = base.optimized(rounds);
+            assert_eq!(decode(&opt), want, "rounds {rounds}");
+            assert!(opt.names_bytes() <= base.names_bytes());
+            for c in 0..=255u8 {
+                assert!(!opt.token(c).contains(&0));
+            }
+        }
+        // The same result every time.
+        assert_eq!(
+            base.optimized(DEFAULT_ROUNDS).asm(),
+            base.optimized(DEFAULT_ROUNDS).asm()
+        );
+    }
+
+    #[test]
+    fn empty_table() {
+        let syms = parse_map(b"", ParseMode::Kallsyms).unwrap();
+        let base = build(syms, &Options::default()).unwrap();
+        let opt = base.optimized(DEFAULT_ROUNDS);
+        assert!(opt.is_empty());
+        assert_eq!(opt.names_bytes(), 0);
     }
 }
