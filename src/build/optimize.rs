@@ -528,21 +528,29 @@ impl Built {
         let mut step = 0;
         'search: while step < rounds {
             let drops = st.drop_costs();
-            // Candidate pairs and triples, best first.
+            // No candidate saving this little is tried (see below).
+            let Some(floor) = drops.iter().flatten().min().map(|&l| l * RELAX / 100) else {
+                break;
+            };
+            // Candidate runs, best first.
             let mut cands: Vec<(i64, u8, [u8; 7])> = st
                 .pairs
                 .iter()
                 .enumerate()
-                .filter(|&(_, &c)| c > 0)
+                .filter(|&(_, &c)| c > floor)
                 .map(|(k, &c)| (c, 2, [(k >> 8) as u8, k as u8, 0, 0, 0, 0, 0]))
                 .collect();
-            cands.extend(st.grams.iter().filter(|&(_, &c)| c > 0).map(|(&k, &c)| {
+            cands.extend(st.grams.iter().filter_map(|(&k, &c)| {
                 let n = (k >> 56) as usize;
+                let gain = (n as i64 - 1) * c;
+                if gain <= floor {
+                    return None;
+                }
                 let mut codes = [0u8; 7];
                 for (j, x) in codes.iter_mut().take(n).enumerate() {
                     *x = (k >> (8 * (n - 1 - j))) as u8;
                 }
-                ((n as i64 - 1) * c, n as u8, codes)
+                Some((gain, n as u8, codes))
             }));
             let order = |x: &(i64, u8, [u8; 7]), y: &(i64, u8, [u8; 7])| {
                 y.0.cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2))
