@@ -220,7 +220,7 @@ fn main() {
         b"\0ff T name\0with nul\n10 \xff \xc3\x28bad-utf8\n",
         b"\x01ff t mod_fn\t[mod]\nff t tab\tname\n100 T x\t[\n",
         b"\0zz T bad\n",
-        b"\00x T x\n",
+        b"\x000x T x\n",
         b"\0\n\n",
         b"\x0110 T ok\r\n",
     ];

@@ -273,14 +273,14 @@ fuzz_target!(|data: &[u8]| {
                 Query::Name(name, opts) => {
                     (name, opts.bits() | u32::from(data[3] & 0x80) << 1, None)
                 }
-                Query::SymName(i, v, opts) if t.len() > 0 => {
+                Query::SymName(i, v, opts) if !t.is_empty() => {
                     let sym = t.symbol(u32::from(i) % t.len()).expect("in range");
                     let mut buf = [0u8; KSYM_NAME_LEN];
                     let name = kallsyms_fuzz::name_variant(t.name(&sym, &mut buf), v);
                     (name, opts.bits(), Some(sym.address))
                 }
                 Query::Addr(a) => (Vec::new(), u32::from(data[4]), Some(a)),
-                Query::SymAddr(i, d) if t.len() > 0 => {
+                Query::SymAddr(i, d) if !t.is_empty() => {
                     let a = t.address(u32::from(i) % t.len());
                     (Vec::new(), 0, Some(a.wrapping_add_signed(i64::from(d))))
                 }
@@ -295,6 +295,8 @@ fuzz_target!(|data: &[u8]| {
 });
 
 /// Name queries through the C ABI against the safe API.
+// `c_ulong` is `u64` here but `u32` on 32-bit targets.
+#[allow(clippy::useless_conversion)]
 unsafe fn check_name(t: &Table<'_>, tp: *const KsymTable, q: &[u8], opts_bits: u32) {
     let qb = exact(q);
     let (qp, ql) = (qb.as_ptr().cast::<c_char>(), qb.len());
@@ -406,7 +408,7 @@ unsafe fn check_name(t: &Table<'_>, tp: *const KsymTable, q: &[u8], opts_bits: u
                 };
                 match (zero, valid) {
                     (Some(z), true) => {
-                        match find_object_symbol(KlpObject::Vmlinux(t), q, sympos as u64, z) {
+                        match find_object_symbol(KlpObject::Vmlinux(t), q, u64::from(sympos), z) {
                             Ok(a) => assert_eq!((rc, addr, reason), (0, a as c_ulong, KSYM_KLP_OK)),
                             Err(e) => assert_eq!((rc, addr, reason), (-22, 0x5a5a, e.code())),
                         }
@@ -561,6 +563,8 @@ unsafe fn check_addr(t: &Table<'_>, tp: *const KsymTable, a: u64, opts_bits: u32
 /// `ksym_find_object_symbol` on a module whose tables are made of the query bytes
 /// (byte 0: class and whether there is a type table; byte 1: symbol count), each
 /// in a heap block of exactly its size, against the safe API.
+// `c_ulong` is `u64` here but `u32` on 32-bit targets.
+#[allow(clippy::useless_conversion)]
 unsafe fn check_module(rest: &[u8]) {
     use kallsyms::module::{ElfClass, ModuleSymtab};
     let (Some(&f), Some(&count)) = (rest.first(), rest.get(1)) else {
@@ -635,7 +639,7 @@ unsafe fn check_module(rest: &[u8]) {
                         name: b"m",
                         symtab: st,
                     };
-                    match find_object_symbol(obj, &name, sympos as u64, AddressZero::Exact) {
+                    match find_object_symbol(obj, &name, u64::from(sympos), AddressZero::Exact) {
                         Ok(a) => assert_eq!((rc, addr, reason), (0, a as c_ulong, KSYM_KLP_OK)),
                         Err(e) => assert_eq!((rc, addr, reason), (-22, 0x5a5a, e.code())),
                     }

@@ -15,7 +15,7 @@ use libfuzzer_sys::fuzz_target;
 fn ignored(name: &[u8], kind: u8) -> bool {
     kind == b'u'
         || kind == b'n'
-        || (kind.to_ascii_uppercase() == b'A'
+        || (kind.eq_ignore_ascii_case(&b'A')
             && !matches!(
                 name,
                 b"__kernel_syscall_via_break"
