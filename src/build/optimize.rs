@@ -429,11 +429,15 @@ impl Search {
         }
         let mut at = 0;
         for (&i, &n) in affected.iter().zip(&new_lens) {
+            let new = new_parses.get(at..at + n).unwrap_or_default();
+            at += n;
+            if self.codes(i) == new {
+                // Same codes, same statistics.
+                continue;
+            }
             self.account(i, false);
             self.tmp.clear();
-            self.tmp
-                .extend_from_slice(new_parses.get(at..at + n).unwrap_or_default());
-            at += n;
+            self.tmp.extend_from_slice(new);
             self.store_tmp(i);
             self.account(i, true);
         }
