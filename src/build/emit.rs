@@ -29,6 +29,8 @@ const PRELUDE_6_12: &[u8] = b"#include <asm/bitsperlong.h>\n\
 struct Out<'f> {
     buf: Vec<u8>,
     flush: &'f mut dyn FnMut(&mut Vec<u8>) -> io::Result<()>,
+    /// Whether `flush` hands the text on (a writer) rather than keeping it in `buf`.
+    streaming: bool,
 }
 
 impl Out<'_> {
@@ -41,6 +43,17 @@ impl Out<'_> {
 
     fn s(&mut self, s: &[u8]) {
         self.buf.extend_from_slice(s);
+    }
+
+    /// Appends text rendered elsewhere: passed straight on when streaming.
+    fn text(&mut self, mut v: Vec<u8>) -> io::Result<()> {
+        if self.streaming {
+            (self.flush)(&mut self.buf)?;
+            (self.flush)(&mut v)
+        } else {
+            self.buf.extend_from_slice(&v);
+            Ok(())
+        }
     }
 }
 
@@ -60,6 +73,7 @@ impl Built {
         let mut out = Out {
             buf: Vec::with_capacity(CHUNK + 4096),
             flush: &mut flush,
+            streaming: true,
         };
         self.emit_split(&mut out)?;
         let mut rest = core::mem::take(&mut out.buf);
@@ -73,6 +87,7 @@ impl Built {
         let mut out = Out {
             buf: Vec::with_capacity(self.len() * 256 + 16384),
             flush: &mut keep,
+            streaming: false,
         };
         // Writing into memory cannot fail.
         let _ = self.emit_split(&mut out);
@@ -85,6 +100,7 @@ impl Built {
         let mut out = Out {
             buf: Vec::with_capacity(self.len() * 128 + 4096),
             flush: &mut keep,
+            streaming: false,
         };
         let _ = self.emit_tail(&mut out);
         out.buf
@@ -109,10 +125,7 @@ impl Built {
                 return self.emit_tail(out);
             }
             match worker.map(|w| w.join()) {
-                Some(Ok(Some(tail))) => {
-                    out.s(&tail);
-                    out.maybe_flush()
-                }
+                Some(Ok(Some(tail))) => out.text(tail),
                 Some(Err(e)) => std::panic::resume_unwind(e),
                 // Not reached: the tail was claimed by the worker.
                 _ => self.emit_tail(out),
