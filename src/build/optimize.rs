@@ -37,13 +37,14 @@
 //! # Results
 //!
 //! On the fixtures of `tests/data` (`kallsyms_names` bytes, the kernel tool's
-//! against this, release build on a shared 2-core machine):
+//! against this; the time of [`Built::optimized`] alone, opt-level 2, on a shared 2-core
+//! machine):
 //!
 //! | set | kernel tool | optimized | saved | `token_table` | time |
 //! |---|---|---|---|---|---|
-//! | `debian-6.1.176-amd64` | 1,221,392 | 1,103,801 | 9.63% | 914 -> 1,147 | 4.0 s |
-//! | `linux-6.12-clang19-thinlto-x86_64` | 2,671,219 | 2,399,808 | 10.16% | 907 -> 1,122 | 4.6 s |
-//! | `rust-v0-symbols` | 189,867 | 115,151 | 39.35% | 1,524 -> 2,673 | 1.2 s |
+//! | `debian-6.1.176-amd64` | 1,221,392 | 1,103,801 | 9.63% | 914 -> 1,147 | 2.0 s |
+//! | `linux-6.12-clang19-thinlto-x86_64` | 2,671,219 | 2,399,808 | 10.16% | 907 -> 1,122 | 3.5 s |
+//! | `rust-v0-symbols` | 189,867 | 115,151 | 39.35% | 1,524 -> 2,673 | 0.8 s |
 //!
 //! (Re-parsing alone, with the kernel's own tokens, saves 1.8% on the Debian set.)
 
