@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
-//! Addresses: decoding per [`AddressEncoding`](crate::layout::AddressEncoding), the kernel's
+//! Addresses: decoding per `AddressEncoding` (see [`crate::layout`]), the kernel's
 //! section bounds, and address-to-position search (`get_symbol_pos`).
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use crate::layout::AddressEncoding;
-use crate::table::{read_u32, Table, MARKER_STRIDE};
+use crate::table::{midpoint, read_u32, Table, MARKER_STRIDE};
 
 /// The kernel section bounds that address lookups need (`include/asm-generic/sections.h`
 /// and `include/linux/kallsyms.h`, 6.12): which addresses belong to the table
@@ -143,27 +144,28 @@ impl<'a> Table<'a> {
         let mut at: Option<(u32, u32)> = None;
         // Binary search for the last index whose address is <= addr.
         let (mut low, mut high) = (0u32, n);
-        while high - low > 1 {
-            let mid = low + (high - low) / 2;
+        // NO-OVERFLOW (in this loop and after it): low < high <= n; i <= low.
+        while high.wrapping_sub(low) > 1 {
+            let mid = midpoint(low, high);
             if self.address(mid) <= addr {
                 low = mid;
             } else {
                 high = mid;
             }
-            if walk && low / MARKER_STRIDE == (high - 1) / MARKER_STRIDE {
+            if walk && low / MARKER_STRIDE == high.wrapping_sub(1) / MARKER_STRIDE {
                 let (i, off) = at.unwrap_or_else(|| {
-                    let base = low - low % MARKER_STRIDE;
+                    let base = low.wrapping_sub(low % MARKER_STRIDE);
                     (base, self.offset_of(base))
                 });
-                at = Some((low, self.skip_records(off, low - i)));
+                at = Some((low, self.skip_records(off, low.wrapping_sub(i))));
             }
         }
         let start = self.address(low);
         // Step back to the first alias: the entry that sorts first under the
         // builder's tie-breakers (weak last, linker-provided last, fewer
         // underscores first).
-        while low > 0 && self.address(low - 1) == start {
-            low -= 1;
+        while low > 0 && self.address(low.wrapping_sub(1)) == start {
+            low = low.wrapping_sub(1);
         }
         // `high` is the first index above `addr` (binary search invariant), so its
         // address is the next strictly higher one: the kernel's forward scan over
@@ -184,7 +186,8 @@ impl<'a> Table<'a> {
                 index: low,
                 start,
                 size: end.saturating_sub(start),
-                offset: addr - start,
+                // NO-OVERFLOW: start is the address of a symbol at or below addr.
+                offset: addr.wrapping_sub(start),
             },
             off,
         ))

@@ -73,7 +73,7 @@ impl<'a> Table<'a> {
     }
 }
 
-/// The three accelerators of [`accel`](crate::accel), owned.
+/// The three accelerators of [`crate::accel`], owned.
 #[derive(Clone, Debug)]
 pub struct Accelerators {
     cache: Box<ProbeCache>,
