@@ -12,7 +12,9 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use kallsyms::build::{build, parse_map, Built, KernelVersion, Options, ParseError, ParseMode};
+use kallsyms::build::{
+    build, build_threads, parse_map, Built, KernelVersion, Options, ParseError, ParseMode,
+};
 use kallsyms::{AddressEncoding, Endian, Layout, SeqsFormat, SeqsKey};
 use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget};
 use support::{Set, SETS};
@@ -44,6 +46,22 @@ fn golden_debian_6_1() {
 #[test]
 fn golden_clang_thinlto_6_12() {
     check_golden(support::set("linux-6.12-clang19-thinlto-x86_64"));
+}
+
+/// One thread and two give the same bytes (the default picks by core count).
+#[test]
+fn golden_thinlto_each_thread_count() {
+    let set = support::set("linux-6.12-clang19-thinlto-x86_64");
+    let map = support::fixture(set.map);
+    let syms = parse_map(&map, ParseMode::Kallsyms).expect("map parses");
+    for threads in [1, 2] {
+        let b = build_threads(syms.clone(), &set.options(), threads).expect("builds");
+        assert_eq!(
+            support::sha256_hex(&b.asm()),
+            set.sha256,
+            "{threads} threads"
+        );
+    }
 }
 
 #[test]

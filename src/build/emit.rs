@@ -110,7 +110,7 @@ impl Built {
     /// one renders (and writes) the head; whichever thread claims the tail first
     /// renders it, so a second thread that never gets to run costs nothing.
     fn emit_split(&self, out: &mut Out<'_>) -> io::Result<()> {
-        if self.len() < PARALLEL_SYMBOLS {
+        if self.threads < 2 || self.len() < PARALLEL_SYMBOLS {
             self.emit_head(out)?;
             return self.emit_tail(out);
         }

@@ -140,6 +140,8 @@ enum Offsets {
 #[derive(Clone, Debug)]
 pub struct Built {
     options: Options,
+    /// Threads the build used, and the text rendering may use.
+    threads: usize,
     /// The input symbols (their names are used in place).
     input: SymbolList,
     /// Address order: input index, address and final type of each kept symbol.
@@ -167,7 +169,31 @@ pub struct Built {
 /// [`BuildError::Format`] with [`NulInName`](crate::FormatErrorKind::NulInName) for
 /// a symbol whose type byte is NUL (its index in `symbols`).
 pub fn build(symbols: SymbolList, options: &Options) -> Result<Built, BuildError> {
-    pipeline::run(symbols, options, false)
+    pipeline::run(symbols, options, false, 0)
+}
+
+/// As [`build`], on at most `threads` threads: 1 keeps everything on the calling
+/// thread; 0 (what [`build`] uses) means two threads for large tables when the
+/// machine has a second core. The output does not depend on it. (On a machine
+/// whose cores are all busy, one thread is faster.)
+///
+/// # Errors
+///
+/// As [`build`].
+pub fn build_threads(
+    symbols: SymbolList,
+    options: &Options,
+    threads: usize,
+) -> Result<Built, BuildError> {
+    pipeline::run(symbols, options, false, threads)
+}
+
+/// The number of threads to use for a request of `threads` (0: automatic).
+fn threads(threads: usize) -> usize {
+    match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| usize::from(n).min(2)),
+        n => n.min(2),
+    }
 }
 
 /// As [`build`], but keeps every symbol it is given, of any type (the kernel tool
@@ -179,7 +205,7 @@ pub fn build(symbols: SymbolList, options: &Options) -> Result<Built, BuildError
 ///
 /// As [`build`].
 pub fn build_unfiltered(symbols: SymbolList, options: &Options) -> Result<Built, BuildError> {
-    pipeline::run(symbols, options, true)
+    pipeline::run(symbols, options, true, 0)
 }
 
 impl Built {

@@ -19,7 +19,9 @@ pub(super) fn run(
     symbols: SymbolList,
     options: &Options,
     keep_all: bool,
+    threads: usize,
 ) -> Result<Built, BuildError> {
+    let threads = super::threads(threads);
     match options.kernel {
         KernelVersion::V6_12 if options.pc_relative => {
             return Err(BuildError::UnsupportedOption {
@@ -89,12 +91,18 @@ pub(super) fn run(
     let addr_of = |k: usize| read.get(k).and_then(|&i| sym(i)).map_or(0, |s| s.addr);
     let (table, by_name) = std::thread::scope(|scope| {
         let job = || sort::name_order(read.len(), name_of, addr_of, SeqsKey::FullName);
-        let worker = if read.len() >= 4096 {
+        let worker = if threads > 1 && read.len() >= 4096 {
             std::thread::Builder::new().spawn_scoped(scope, job).ok()
         } else {
             None
         };
-        let table = by_address(&symbols, read, &kind, &is_abs, options, percpu, text);
+        let how = How {
+            options,
+            percpu,
+            text,
+            threads,
+        };
+        let table = by_address(&symbols, read, &kind, &is_abs, &how);
         let by_name = match worker.map(|w| w.join()) {
             Some(Ok(v)) => v,
             Some(Err(e)) => std::panic::resume_unwind(e),
@@ -107,6 +115,7 @@ pub(super) fn run(
     let tokens = token::expand_all(&t.slots);
     Ok(Built {
         options: *options,
+        threads,
         input: symbols,
         order: t.order,
         addrs: t.addrs,
@@ -121,6 +130,18 @@ pub(super) fn run(
         seqs,
         warnings,
     })
+}
+
+/// The settings [`by_address`] works with.
+#[derive(Clone, Copy)]
+struct How<'a> {
+    options: &'a Options,
+    /// `--absolute-percpu` in effect (6.12).
+    percpu: bool,
+    /// The address of `_text`.
+    text: u64,
+    /// Threads to use.
+    threads: usize,
 }
 
 /// What [`by_address`] makes.
@@ -146,10 +167,14 @@ fn by_address(
     read: &[u32],
     kind: &dyn Fn(&MapSymbol<'_>) -> u8,
     is_abs: &dyn Fn(u64) -> bool,
-    options: &Options,
-    percpu: bool,
-    text: u64,
+    how: &How<'_>,
 ) -> Result<ByAddress, BuildError> {
+    let How {
+        options,
+        percpu,
+        text,
+        threads,
+    } = *how;
     let sym = |i: u32| symbols.get(i as usize);
     // sort_symbols(): the tie key ends in the position in `read` (`seq`).
     let mut keys: Vec<(u64, u64)> = read
@@ -197,7 +222,7 @@ fn by_address(
         .map_or(0, |(&a, _)| a);
     let offsets = offsets(&addrs, &absolute, options, percpu, text, relative_base)?;
 
-    let slots = token::optimize(&mut names);
+    let slots = token::optimize_threads(&mut names, threads);
     // write_src(): the checks on compressed lengths.
     for &len in &names.len {
         if len == 0 {

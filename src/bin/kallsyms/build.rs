@@ -35,6 +35,10 @@ pub struct Args {
     /// Search steps of --optimize at most.
     #[arg(long, default_value_t = kb::optimize::DEFAULT_ROUNDS, requires = "optimize")]
     optimize_rounds: usize,
+    /// Threads to use: 1, or 2 (0: two for large maps when a second core exists).
+    /// On a machine whose cores are all busy, 1 is faster. The output is the same.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
     /// The symbol map (`nm -n vmlinux | scripts/mksysmap`, System.map).
     map: PathBuf,
 }
@@ -153,7 +157,7 @@ pub fn run(a: &Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let built = match kb::build(syms, &opts) {
+    let built = match kb::build_threads(syms, &opts, a.threads) {
         Ok(b) => b,
         Err(e) => {
             let _ = writeln!(err, "{e}");

@@ -22,20 +22,27 @@ use super::{Packed, Slot};
 /// Lists are kept for pairs whose count is at least the best profit divided by this.
 const KEEP_DIVISOR: i32 = 64;
 
-/// A wait for the helper longer than this (a round takes well under a millisecond)
-/// means the machine is busy: the main thread goes on alone.
-const GIVE_UP: std::time::Duration = std::time::Duration::from_millis(2);
+/// The main thread goes on alone once it has spent more than 1/`GIVE_UP` of its time
+/// waiting for the helper (after a few rounds, or at once for a wait over a
+/// millisecond): on a busy machine the helper does not keep up.
+const GIVE_UP: u32 = 4;
 
 /// Below this many bytes of symbols, a second thread costs more than it saves.
 const PARALLEL_BYTES: usize = 1 << 20;
 
-/// Runs the kernel's token optimisation on `syms` in place and returns the table.
+/// Runs the kernel's token optimisation on `syms` in place and returns the table,
+/// with a helper thread for large tables when the machine has a second core.
 pub fn optimize(syms: &mut Packed) -> [Slot; 256] {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let threads = if syms.arena.len() >= PARALLEL_BYTES && cores > 1 {
-        2
-    } else {
+    optimize_threads(syms, 0)
+}
+
+/// [`optimize`] on at most `threads` threads (0: as many as useful, that is two for
+/// large tables on a machine with two cores or more).
+pub fn optimize_threads(syms: &mut Packed, threads: usize) -> [Slot; 256] {
+    let threads = if syms.arena.len() < PARALLEL_BYTES {
         1
+    } else {
+        super::super::threads(threads)
     };
     optimize_with(syms, KEEP_DIVISOR, threads)
 }
@@ -75,6 +82,7 @@ pub(super) fn optimize_with(syms: &mut Packed, divisor: i32, threads: usize) -> 
         done: AtomicU32::new(0),
         stop: AtomicBool::new(false),
         alone: AtomicBool::new(false),
+        waited: AtomicU64::new(0),
         park: Mutex::new(()),
         wake: Condvar::new(),
         slots,
@@ -125,6 +133,8 @@ struct Shared<'a> {
     stop: AtomicBool,
     /// Set after the main thread waited too long for the helper.
     alone: AtomicBool,
+    /// Nanoseconds the main thread spent waiting for the helper.
+    waited: AtomicU64,
     park: Mutex<()>,
     wake: Condvar,
     slots: [Slot; 256],
@@ -190,7 +200,10 @@ impl<'a> Shared<'a> {
                 std::thread::yield_now();
             }
         }
-        if start.elapsed() > GIVE_UP {
+        let waited = start.elapsed();
+        self.waited
+            .fetch_add(waited.as_nanos() as u64, Ordering::Relaxed);
+        if waited > std::time::Duration::from_millis(1) {
             self.alone.store(true, Ordering::Relaxed);
         }
     }
@@ -249,6 +262,7 @@ impl<'a> Shared<'a> {
         let mut a = State::new(a_val, a_start, self.slots, self.divisor);
         self.finish(1);
         let mut epoch = 1u32;
+        let began = std::time::Instant::now();
         for code in (0..=255u8).rev() {
             if a.slots.get(usize::from(code)) != Some(&Slot::Unused) {
                 continue;
@@ -268,6 +282,11 @@ impl<'a> Shared<'a> {
             self.publish(epoch, u64::from(code) << 32 | p as u64);
             a.assign(code, p);
             self.finish(epoch);
+            let spent = began.elapsed().as_nanos() as u64;
+            let waited = self.waited.load(Ordering::Relaxed);
+            if epoch > 8 && waited > spent / u64::from(GIVE_UP) {
+                self.alone.store(true, Ordering::Relaxed);
+            }
         }
         let a_used = a.compact(a_start, a_len);
         let slots = a.slots;

@@ -61,7 +61,7 @@ mod tests;
 use std::vec;
 use std::vec::Vec;
 
-pub use drive::optimize;
+pub use drive::{optimize, optimize_threads};
 
 /// What a code of the token table stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
