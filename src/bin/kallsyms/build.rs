@@ -35,8 +35,8 @@ pub struct Args {
     /// Search steps of --optimize at most.
     #[arg(long, default_value_t = kb::optimize::DEFAULT_ROUNDS, requires = "optimize")]
     optimize_rounds: usize,
-    /// Threads to use: 1, or 2 (0: two for large maps when a second core exists).
-    /// On a machine whose cores are all busy, 1 is faster. The output is the same.
+    /// Threads to use: 1 (0 means 1), or 2 (a helper thread for large maps; it only
+    /// pays off when the second core is idle). The output is the same.
     #[arg(long, default_value_t = 0)]
     threads: usize,
     /// The symbol map (`nm -n vmlinux | scripts/mksysmap`, System.map).

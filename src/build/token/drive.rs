@@ -30,14 +30,13 @@ const GIVE_UP: u32 = 4;
 /// Below this many bytes of symbols, a second thread costs more than it saves.
 const PARALLEL_BYTES: usize = 1 << 20;
 
-/// Runs the kernel's token optimisation on `syms` in place and returns the table,
-/// with a helper thread for large tables when the machine has a second core.
+/// Runs the kernel's token optimisation on `syms` in place and returns the table.
 pub fn optimize(syms: &mut Packed) -> [Slot; 256] {
-    optimize_threads(syms, 0)
+    optimize_threads(syms, 1)
 }
 
-/// [`optimize`] on at most `threads` threads (0: as many as useful, that is two for
-/// large tables on a machine with two cores or more).
+/// [`optimize`] on at most `threads` threads (0 or 1: this one; 2: with a helper for
+/// large tables).
 pub fn optimize_threads(syms: &mut Packed, threads: usize) -> [Slot; 256] {
     let threads = if syms.arena.len() < PARALLEL_BYTES {
         1
