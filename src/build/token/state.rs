@@ -314,6 +314,7 @@ impl<'a> State<'a> {
 
     /// Replaces the pair `ab` at node `i` by `x` if it is there, updating the profits
     /// of the pairs around it (`forget_symbol()`/`learn_symbol()` in effect).
+    #[inline(always)]
     fn replace_at(&mut self, i: usize, (a, b): (u8, u8), x: u8) -> bool {
         if !self.flags.get(ALIVE, i) || self.code(i) != a {
             return false;
