@@ -41,10 +41,12 @@ pub fn tie_key(kind: u8, name: &[u8], seq: u32) -> u64 {
 }
 
 /// Sorts `keys` (address, [`tie_key`]) as `sort_symbols()` does and returns the
-/// input positions in address order. (A stable sort: maps come sorted by address,
-/// and the keys are distinct, so the result is that of any sort.)
+/// input positions in address order. (The keys are distinct, so any sort gives the
+/// result of `qsort()`; maps usually come sorted already.)
 pub fn address_order(keys: &mut [(u64, u64)]) -> Vec<u32> {
-    keys.sort();
+    if !keys.windows(2).all(|w| w.first() < w.get(1)) {
+        keys.sort_unstable();
+    }
     keys.iter().map(|&(_, t)| t as u32).collect()
 }
 
