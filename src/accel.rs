@@ -14,10 +14,11 @@
 //! `kallsyms_markers` entry, then expands the whole name into a buffer before its
 //! `strcmp()`. The probe cache and block offsets remove the walk; the streaming
 //! comparison of [`Table`] removes the expansion; the hash index removes the probes.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use crate::error::{Array, FormatError, FormatErrorKind};
 use crate::layout::SeqsKey;
-use crate::table::{Table, KSYM_NAME_LEN, MARKER_STRIDE};
+use crate::table::{midpoint, Table, KSYM_NAME_LEN, MARKER_STRIDE};
 
 /// Nodes in a [`ProbeCache`]: the top 10 levels of the binary search tree.
 pub const PROBE_CACHE_NODES: usize = 1023;
@@ -54,12 +55,18 @@ impl ProbeCache {
         if lo >= hi || node > PROBE_CACHE_NODES {
             return;
         }
-        let mid = lo + (hi - lo) / 2;
-        if let Some(slot) = self.offs.get_mut(node - 1) {
+        let mid = midpoint(lo, hi);
+        // NO-OVERFLOW: 1 <= node <= PROBE_CACHE_NODES, mid < hi.
+        if let Some(slot) = self.offs.get_mut(node.wrapping_sub(1)) {
             *slot = t.offset_of(t.seq(mid));
         }
-        self.fill_node(t, lo, mid, node * 2);
-        self.fill_node(t, mid + 1, hi, node * 2 + 1);
+        self.fill_node(t, lo, mid, node.wrapping_mul(2));
+        self.fill_node(
+            t,
+            mid.wrapping_add(1),
+            hi,
+            node.wrapping_mul(2).wrapping_add(1),
+        );
     }
 
     /// The cached offset of node `node`, if cached.
@@ -77,22 +84,23 @@ fn node_offset(t: &Table<'_>, node: usize) -> u32 {
         return 0;
     }
     let (mut lo, mut hi) = (0u32, t.len());
-    let turns = usize::BITS - 1 - node.leading_zeros();
+    // NO-OVERFLOW (in this function): node >= 1; mid < hi.
+    let turns = (usize::BITS - 1).wrapping_sub(node.leading_zeros());
     for k in (0..turns).rev() {
         if lo >= hi {
             return 0;
         }
-        let mid = lo + (hi - lo) / 2;
+        let mid = midpoint(lo, hi);
         if (node >> k) & 1 == 0 {
             hi = mid;
         } else {
-            lo = mid + 1;
+            lo = mid.wrapping_add(1);
         }
     }
     if lo >= hi {
         return 0;
     }
-    t.offset_of(t.seq(lo + (hi - lo) / 2))
+    t.offset_of(t.seq(midpoint(lo, hi)))
 }
 
 /// Fills `out` (one `u16` per symbol) with each record's offset from its block's
@@ -108,7 +116,8 @@ pub fn fill_block_offsets(table: &Table<'_>, out: &mut [u16]) -> Result<(), Form
         if sym.index % MARKER_STRIDE == 0 {
             block_start = sym.name_offset;
         }
-        let rel = sym.name_offset - block_start;
+        // Record offsets ascend; a wrap (impossible) fails the conversion below.
+        let rel = sym.name_offset.wrapping_sub(block_start);
         *slot = u16::try_from(rel).map_err(|_| too_big(sym.index))?;
     }
     Ok(())
@@ -144,13 +153,16 @@ pub const HASH_EMPTY: u32 = u32::MAX;
 
 /// Slot count of the hash index for `distinct` distinct names (load factor 2/3).
 pub const fn hash_slots(distinct: u32) -> usize {
-    (distinct as usize) + (distinct as usize) / 2 + 1
+    (distinct as usize)
+        .saturating_add(distinct as usize / 2)
+        .saturating_add(1)
 }
 
 /// The slot a hash starts probing at.
 #[inline]
 fn home(h: u64, slots: usize) -> usize {
-    (((h >> 32) * slots as u64) >> 32) as usize
+    // Wrapping only for more than 2^32 slots, and then still below 2^32 <= slots.
+    ((h >> 32).wrapping_mul(slots as u64) >> 32) as usize
 }
 
 /// The tag kept beside a name position: 8 bits of the hash, never `0xff` (so a
@@ -168,7 +180,8 @@ pub fn distinct_names(table: &Table<'_>) -> u32 {
         let off = table.offset_of(table.seq(j));
         let same = prev.is_some_and(|p| table.same_name(p, off));
         if !same {
-            count += 1;
+            // NO-OVERFLOW: at most num_syms.
+            count = count.wrapping_add(1);
         }
         prev = Some(off);
     }
@@ -197,7 +210,8 @@ pub fn fill_hash_index(table: &Table<'_>, out: &mut [u32]) -> Result<(), FormatE
         prev = Some(off);
         let n = table.expand(off, &mut buf);
         let h = name_hash(buf.get(..n).unwrap_or(&[]));
-        placed += 1;
+        // NO-OVERFLOW: at most num_syms.
+        placed = placed.wrapping_add(1);
         if placed >= slots {
             return Err(FormatError::new(
                 Array::SeqsOfNames,
@@ -212,7 +226,12 @@ pub fn fill_hash_index(table: &Table<'_>, out: &mut [u32]) -> Result<(), FormatE
                 *slot = table.seq(j) | (tag(h) << 24);
                 break;
             }
-            s = if s + 1 == slots { 0 } else { s + 1 };
+            // NO-OVERFLOW: s < slots.
+            s = if s.wrapping_add(1) == slots {
+                0
+            } else {
+                s.wrapping_add(1)
+            };
         }
     }
     Ok(())
@@ -293,7 +312,8 @@ impl<'a> Table<'a> {
         let mut full = 0usize;
         for &s in slots {
             if s != HASH_EMPTY {
-                full += 1;
+                // NO-OVERFLOW: at most slots.len().
+                full = full.wrapping_add(1);
                 let j = s & 0x00ff_ffff;
                 if j >= t.len() {
                     return Err(bad(j));
@@ -309,7 +329,8 @@ impl<'a> Table<'a> {
                 continue;
             }
             prev = Some(off);
-            distinct += 1;
+            // NO-OVERFLOW: at most num_syms.
+            distinct = distinct.wrapping_add(1);
             let n = t.expand(off, &mut buf);
             if t.hash_find(buf.get(..n).unwrap_or(&[])) != Some(t.seq(j)) {
                 return Err(bad(j));
@@ -346,7 +367,12 @@ impl<'a> Table<'a> {
                     return Some(i);
                 }
             }
-            s = if s + 1 == n { 0 } else { s + 1 };
+            // NO-OVERFLOW: s < n.
+            s = if s.wrapping_add(1) == n {
+                0
+            } else {
+                s.wrapping_add(1)
+            };
         }
         None
     }

@@ -23,6 +23,7 @@
 //! 020925ce9299 and fb6a421fb615 (6.11, full-name key), 64e166099b69 (6.11, absolute
 //! `kallsyms_addresses[]` removed), 01157ddc58dc (6.15, absolute per-cpu removed),
 //! a081b5789255 (7.0, relative base removed).
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use core::fmt;
 
@@ -166,7 +167,11 @@ impl Layout {
         lto_clang: bool,
         percpu: bool,
     ) -> Layout {
-        let v = major * 1_000_000 + minor * 1000 + patch;
+        // Saturating: absurd versions are the newest generation, not a panic.
+        let v = major
+            .saturating_mul(1_000_000)
+            .saturating_add(minor.saturating_mul(1000))
+            .saturating_add(patch);
         let addresses = if v >= 7_000_000 {
             AddressEncoding::PlaceRelative
         } else if v < 6_015_000 && percpu {

@@ -3,6 +3,7 @@
 //! `.klp.sym.` / `.klp.rela.` names of livepatch modules
 //! (`kernel/livepatch/core.c` and `Documentation/livepatch/module-elf-format.rst`,
 //! 6.12).
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use core::fmt;
 
@@ -172,7 +173,8 @@ pub fn find_object_symbol(
     let mut addr: u64 = 0;
     let mut step = |a: u64| {
         addr = a;
-        count += 1;
+        // NO-OVERFLOW: at most the number of symbols.
+        count = count.wrapping_add(1);
         (sympos != 0 && count == sympos) || (sympos == 0 && count > 1)
     };
     match obj {
@@ -277,7 +279,11 @@ fn objname(s: &[u8]) -> Result<(&[u8], &[u8]), KlpNameError> {
         return Err(KlpNameError::ObjectTooLong);
     }
     let dot = dot.ok_or(KlpNameError::MissingDot)?;
-    Ok((s.get(..dot).unwrap_or(&[]), s.get(dot + 1..).unwrap_or(&[])))
+    // NO-OVERFLOW: dot < s.len().
+    Ok((
+        s.get(..dot).unwrap_or(&[]),
+        s.get(dot.wrapping_add(1)..).unwrap_or(&[]),
+    ))
 }
 
 impl<'a> KlpSym<'a> {
@@ -311,7 +317,8 @@ impl<'a> KlpSym<'a> {
             return Err(KlpNameError::NameTooLong);
         }
         let comma = comma.ok_or(KlpNameError::MissingComma)?;
-        let digits = rest.get(comma + 1..).unwrap_or(&[]);
+        // NO-OVERFLOW: comma < rest.len().
+        let digits = rest.get(comma.wrapping_add(1)..).unwrap_or(&[]);
         if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
             return Err(KlpNameError::BadSympos);
         }
@@ -319,7 +326,7 @@ impl<'a> KlpSym<'a> {
         for &d in digits {
             sympos = sympos
                 .checked_mul(10)
-                .and_then(|v| v.checked_add(u64::from(d - b'0')))
+                .and_then(|v| v.checked_add(u64::from(d.wrapping_sub(b'0'))))
                 .ok_or(KlpNameError::SymposOverflow)?;
         }
         Ok(KlpSym {

@@ -8,6 +8,7 @@
 //! it; so do all names that begin with `name.` (sorted by full name, `.` sorts every
 //! such name between `name` and `name` followed by any byte above `.`). Both ranges
 //! are found by binary search: O(log n) probes, then O(matches).
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use core::cmp::Ordering;
 use core::ops::ControlFlow;
@@ -15,7 +16,7 @@ use core::ops::ControlFlow;
 use crate::error::LookupError;
 use crate::layout::{SeqsFormat, SeqsKey};
 use crate::matching::{base_name, classify_suffix, Match, MatchKind};
-use crate::table::{cut_key, Table, KSYM_NAME_LEN};
+use crate::table::{cut_key, midpoint, Table, KSYM_NAME_LEN};
 
 /// One symbol of a table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -274,7 +275,8 @@ impl<'a> Table<'a> {
             if past(self.probe_pos(mid, q)) {
                 hi = mid;
             } else {
-                lo = mid + 1;
+                // NO-OVERFLOW: mid < hi.
+                lo = mid.wrapping_add(1);
             }
         }
         lo
@@ -294,7 +296,7 @@ impl<'a> Table<'a> {
             // below them, `pick` chooses a probe cheap to reach.
             let cached = cache.and_then(|c| c.get(node));
             let mid = match cached {
-                Some(_) => lo + (hi - lo) / 2,
+                Some(_) => midpoint(lo, hi),
                 None => self.pick(lo, hi),
             };
             let p = match cached {
@@ -305,7 +307,8 @@ impl<'a> Table<'a> {
                 hi = mid;
                 node = node.saturating_mul(2);
             } else {
-                lo = mid + 1;
+                // NO-OVERFLOW: mid < hi.
+                lo = mid.wrapping_add(1);
                 node = node.saturating_mul(2).saturating_add(1);
             }
         }
@@ -322,11 +325,14 @@ impl<'a> Table<'a> {
             if lo >= n {
                 return n;
             }
-            let at = lo.saturating_add(step - 1).min(n - 1);
+            // NO-OVERFLOW: step >= 1 and n > lo >= 0; at < n.
+            let at = lo
+                .saturating_add(step.wrapping_sub(1))
+                .min(n.wrapping_sub(1));
             if past(self.probe_pos(at, key)) {
                 return self.partition(lo, at, key, past);
             }
-            lo = at + 1;
+            lo = at.wrapping_add(1);
             step = step.saturating_mul(2);
         }
     }
@@ -452,7 +458,8 @@ impl<'a> Table<'a> {
                     for j in lo..hi {
                         let i = self.seq(j);
                         if self.classify(self.offset_of(i), name, opts).is_some() {
-                            count += 1;
+                            // NO-OVERFLOW: at most num_syms.
+                            count = count.wrapping_add(1);
                         }
                     }
                 }
@@ -461,7 +468,8 @@ impl<'a> Table<'a> {
             Plan::Scan { .. } | Plan::Direct { .. } => {
                 let mut count = 0u32;
                 while m.next().is_some() {
-                    count += 1;
+                    // NO-OVERFLOW: at most num_syms.
+                    count = count.wrapping_add(1);
                 }
                 count
             }
@@ -505,7 +513,8 @@ impl<'a> Table<'a> {
         }
         let r = self.ranges(cut_key(name, self.layout.seqs_key), false);
         let (lo, hi) = r.exact;
-        (lo < hi).then(|| (lo, hi - 1))
+        // NO-OVERFLOW: lo < hi.
+        (lo < hi).then(|| (lo, hi.wrapping_sub(1)))
     }
 
     /// Address-order index of name-index position `j` (`get_symbol_seq()`); the
@@ -606,14 +615,15 @@ impl<'a> Table<'a> {
 /// Appends `v` as the kernel's `%#lx` prints it (`lib/vsprintf.c`: `0x` always,
 /// so 0 is `0x0`), returning the new length or `None` when `buf` is full.
 fn put_hex(buf: &mut [u8], mut at: usize, v: u64) -> Option<usize> {
-    let digits = (64 - v.leading_zeros()).div_ceil(4).max(1) as usize;
-    let end = at.checked_add(2 + digits)?;
+    // NO-OVERFLOW (in this function): leading_zeros <= 64; 1 <= digits <= 16; k < digits.
+    let digits = 64u32.wrapping_sub(v.leading_zeros()).div_ceil(4).max(1) as usize;
+    let end = at.checked_add(digits.wrapping_add(2))?;
     let out = buf.get_mut(at..end)?;
     if let Some(p) = out.get_mut(..2) {
         p.copy_from_slice(b"0x");
     }
     for (k, slot) in out.iter_mut().skip(2).enumerate() {
-        let shift = 4 * (digits - 1 - k);
+        let shift = digits.wrapping_sub(1).wrapping_sub(k).wrapping_mul(4);
         *slot = b"0123456789abcdef"
             .get(((v >> shift) & 0xf) as usize)
             .copied()
@@ -677,7 +687,8 @@ impl Matches<'_, '_> {
         *len = 0;
         *pos = 0;
         let want = *cap;
-        *cap = (*cap * 2).min(PASS);
+        // NO-OVERFLOW: cap <= PASS.
+        *cap = cap.wrapping_mul(2).min(PASS);
         let exact_known = t.layout.seqs_key == SeqsKey::FullName;
         for (range_no, (lo, hi)) in [ranges.exact, ranges.dotted, ranges.straddle]
             .into_iter()
@@ -688,7 +699,7 @@ impl Matches<'_, '_> {
                 if last.is_some_and(|l| i <= l) {
                     continue;
                 }
-                if *len == want && buf.get(want - 1).is_some_and(|&(b, _)| i >= b) {
+                if *len == want && buf.get(want.wrapping_sub(1)).is_some_and(|&(b, _)| i >= b) {
                     continue;
                 }
                 let kind = if range_no == 0 && exact_known {
@@ -702,7 +713,8 @@ impl Matches<'_, '_> {
                     .get(..*len)
                     .map_or(0, |b| b.partition_point(|&(b, _)| b < i));
                 if *len < want {
-                    *len += 1;
+                    // NO-OVERFLOW: len < want <= PASS.
+                    *len = len.wrapping_add(1);
                 }
                 // Non-empty, so `rotate_right` has no panic path (C ABI, tests/capi.rs).
                 if let Some(tail) = buf.get_mut(at..*len).filter(|t| !t.is_empty()) {
@@ -741,7 +753,8 @@ impl Iterator for Matches<'_, '_> {
                     self.plan = Plan::Empty;
                     return None;
                 }
-                *j += 1;
+                // NO-OVERFLOW: j < num_syms.
+                *j = j.wrapping_add(1);
                 (i, MatchKind::Exact, off)
             }
             Plan::Scan { i, off } => loop {
@@ -750,7 +763,8 @@ impl Iterator for Matches<'_, '_> {
                 }
                 let (idx, o) = (*i, *off);
                 *off = t.record(o).next();
-                *i += 1;
+                // NO-OVERFLOW: i < num_syms.
+                *i = i.wrapping_add(1);
                 if let Some(k) = t.classify(o, self.query, self.opts) {
                     break (idx, k, o);
                 }
@@ -766,7 +780,8 @@ impl Iterator for Matches<'_, '_> {
                 {
                     if *pos < *len {
                         let (i, k) = buf.get(*pos).copied().unwrap_or((0, MatchKind::Exact));
-                        *pos += 1;
+                        // NO-OVERFLOW: pos < len <= PASS.
+                        *pos = pos.wrapping_add(1);
                         break (i, k, t.offset_of(i));
                     }
                     if *done {
@@ -776,7 +791,8 @@ impl Iterator for Matches<'_, '_> {
                 self.refill();
             },
         };
-        self.emitted += 1;
+        // NO-OVERFLOW: each symbol is emitted once, at most num_syms.
+        self.emitted = self.emitted.wrapping_add(1);
         let symbol = t.symbol_at(index, off);
         Some(Found {
             symbol,
@@ -804,12 +820,14 @@ impl Iterator for Iter<'_, '_> {
         }
         let sym = self.table.symbol_at(self.index, self.off);
         self.off = self.table.record(self.off).next();
-        self.index += 1;
+        // NO-OVERFLOW: index < num_syms.
+        self.index = self.index.wrapping_add(1);
         Some(sym)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = (self.table.raw.num_syms - self.index) as usize;
+        // NO-OVERFLOW: index <= num_syms.
+        let n = self.table.raw.num_syms.wrapping_sub(self.index) as usize;
         (n, Some(n))
     }
 }

@@ -28,6 +28,7 @@
 //! Names that only look similar do not match: Clang's static locals
 //! (`func.__already_done`), string literals (`.str.1.llvm.5`) and `__pfx_` padding
 //! symbols are other objects.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use bitflags::bitflags;
 
@@ -228,14 +229,15 @@ pub fn base_name(name: &[u8], opts: Match) -> &[u8] {
     while let Some(p) = name
         .get(from..)
         .and_then(|t| memchr::memchr(b'.', t))
-        .map(|p| p + from)
+        // NO-OVERFLOW: a position in name[from..].
+        .map(|p| p.wrapping_add(from))
     {
         if let (Some(base), Some(suffix)) = (name.get(..p), name.get(p..)) {
             if classify_suffix(suffix, opts).is_some() {
                 return base;
             }
         }
-        from = p + 1;
+        from = p.wrapping_add(1);
     }
     name
 }

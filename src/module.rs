@@ -6,6 +6,7 @@
 //! Module symbols are not sorted: the kernel scans them linearly in ELF symbol-table
 //! order, and livepatch counts `sympos` in that order
 //! (`module_kallsyms_on_each_symbol()`), so this view does the same.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use core::fmt;
 
@@ -130,11 +131,11 @@ impl<'a> ModuleSymtab<'a> {
         class: ElfClass,
         endian: Endian,
     ) -> Result<Self, ModuleError> {
-        if symtab.len() % class.sym_size() != 0 {
+        if symtab.len().checked_rem(class.sym_size()) != Some(0) {
             return Err(ModuleError::SymtabSize);
         }
-        let count =
-            u32::try_from(symtab.len() / class.sym_size()).map_err(|_| ModuleError::TooMany)?;
+        let count = u32::try_from(symtab.len().checked_div(class.sym_size()).unwrap_or(0))
+            .map_err(|_| ModuleError::TooMany)?;
         if !typetab.is_empty() && typetab.len() < count as usize {
             return Err(ModuleError::TypetabSize);
         }
@@ -179,7 +180,9 @@ impl<'a> ModuleSymtab<'a> {
             return None;
         }
         let e = self.endian;
-        let ent = self.symtab.get((i as usize) * self.class.sym_size()..)?;
+        let ent = self
+            .symtab
+            .get((i as usize).checked_mul(self.class.sym_size())?..)?;
         let st_name = read_u32(ent, 0, e)? as usize;
         let (value, size, shndx) = match self.class {
             // Elf32_Sym: name, value, size (u32 each), info, other, shndx (u16).
@@ -269,6 +272,7 @@ impl<'a> ModuleSymtab<'a> {
             }
         }
         let b = best?;
-        Some((b, next - b.value, addr - b.value))
+        // NO-OVERFLOW: b.value <= addr < next.
+        Some((b, next.wrapping_sub(b.value), addr.wrapping_sub(b.value)))
     }
 }

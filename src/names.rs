@@ -7,6 +7,7 @@
 //! `strcmp()` (`kernel/kallsyms.c` 6.12 `kallsyms_lookup_names()`); this module
 //! compares token by token and stops at the first differing byte, which is where a
 //! binary search spends its time.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use core::cmp::Ordering;
 
@@ -36,28 +37,35 @@ impl<'a> Table<'a> {
         let mut skip = 1usize;
         for &c in self.codes(rec) {
             let t = self.tokens.get(usize::from(c)).copied().unwrap_or_default();
-            let start = usize::from(t.start) + skip;
+            // NO-OVERFLOW (here and below): token starts are u16, lengths at most
+            // KSYM_NAME_LEN, and `out` stays at most `buf.len()`.
+            let start = usize::from(t.start).wrapping_add(skip);
             let len = usize::from(t.len).saturating_sub(skip);
             skip = 0;
             // Fast path: copy a fixed 16 bytes (one vector move) and advance by the
             // token's length; the bytes past it are overwritten by the next token or
             // lie past the returned length.
             if len <= 16 {
-                let dst: Option<&mut [u8; 16]> =
-                    buf.get_mut(out..out + 16).and_then(|d| d.try_into().ok());
-                let src: Option<&[u8; 16]> =
-                    table.get(start..start + 16).and_then(|s| s.try_into().ok());
+                let dst: Option<&mut [u8; 16]> = buf
+                    .get_mut(out..out.wrapping_add(16))
+                    .and_then(|d| d.try_into().ok());
+                let src: Option<&[u8; 16]> = table
+                    .get(start..start.wrapping_add(16))
+                    .and_then(|s| s.try_into().ok());
                 if let (Some(d), Some(s)) = (dst, src) {
                     *d = *s;
-                    out += len;
+                    out = out.wrapping_add(len);
                     continue;
                 }
             }
             let n = len.min(buf.len().saturating_sub(out));
-            if let (Some(d), Some(s)) = (buf.get_mut(out..out + n), table.get(start..start + n)) {
+            if let (Some(d), Some(s)) = (
+                buf.get_mut(out..out.wrapping_add(n)),
+                table.get(start..start.wrapping_add(n)),
+            ) {
                 d.copy_from_slice(s);
             }
-            out += n;
+            out = out.wrapping_add(n);
             if n < len {
                 break;
             }

@@ -11,6 +11,7 @@
 //! after that no accessor can index out of bounds, loop without bound or overflow.
 //! The kernel trusts its arrays instead, because the build wrote them; a reader that
 //! also serves kernel images, dumps and fuzzers cannot.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use crate::accel::Accel;
 use crate::addrs::Sections;
@@ -20,6 +21,13 @@ use crate::layout::{AddressEncoding, Endian, Layout, SeqsFormat, SeqsKey};
 /// `KSYM_NAME_LEN` (`include/linux/kallsyms.h`): 512 since 6.1 (b8a94bfb3395). Names
 /// hold at most `KSYM_NAME_LEN - 1` bytes.
 pub const KSYM_NAME_LEN: usize = 512;
+
+/// The midpoint of `lo..hi` (`lo <= hi`), rounded down.
+#[inline]
+pub(crate) const fn midpoint(lo: u32, hi: u32) -> u32 {
+    // NO-OVERFLOW: lo <= hi, so hi - lo does not wrap and lo + (hi - lo) / 2 <= hi.
+    lo.wrapping_add(hi.wrapping_sub(lo) / 2)
+}
 
 /// Symbols per entry of `kallsyms_markers` (`scripts/kallsyms.c` `write_src()`).
 pub(crate) const MARKER_STRIDE: u32 = 256;
@@ -315,7 +323,10 @@ impl<'a> Table<'a> {
                 return Err(err(FormatErrorKind::ZeroLength));
             }
             if rec.codes.wrapping_sub(off) == 2 {
-                let b1 = names.get(off as usize + 1).copied().unwrap_or(0);
+                let b1 = names
+                    .get((off as usize).wrapping_add(1))
+                    .copied()
+                    .unwrap_or(0);
                 if b1 & 0x80 != 0 {
                     return Err(err(FormatErrorKind::BadLength));
                 }
@@ -343,7 +354,7 @@ impl<'a> Table<'a> {
                 }
                 // NO-OVERFLOW: tok.len <= KSYM_NAME_LEN and expanded stays below
                 // 2 * KSYM_NAME_LEN because of the check right after.
-                expanded += u32::from(tok.len);
+                expanded = expanded.wrapping_add(u32::from(tok.len));
                 if expanded as usize > KSYM_NAME_LEN {
                     return Err(err(FormatErrorKind::NameTooLong));
                 }
@@ -400,7 +411,12 @@ impl<'a> Table<'a> {
         let n = self.raw.num_syms;
         let need = (n as usize).saturating_mul(self.layout.seqs_entry_bytes());
         if self.raw.seqs_of_names.len() < need {
-            let have = self.raw.seqs_of_names.len() / self.layout.seqs_entry_bytes();
+            let have = self
+                .raw
+                .seqs_of_names
+                .len()
+                .checked_div(self.layout.seqs_entry_bytes())
+                .unwrap_or(0);
             return Err(FormatError::new(
                 Array::SeqsOfNames,
                 u32::try_from(have).unwrap_or(u32::MAX),
@@ -494,7 +510,8 @@ impl<'a> Table<'a> {
                     v as u64
                 } else {
                     // relative_base - 1 - v, with v < 0: relative_base + (-1 - v).
-                    let neg = (-1i64 - i64::from(v)) as u64;
+                    // NO-OVERFLOW: v < 0, so -1 - v is in 0..=i32::MAX.
+                    let neg = (-1i64).wrapping_sub(i64::from(v)) as u64;
                     self.raw.relative_base.checked_add(neg)?
                 }
             }
@@ -590,7 +607,7 @@ impl<'a> Table<'a> {
             .unwrap_or_default();
         self.raw
             .token_table
-            .get(usize::from(t.start)..usize::from(t.start) + usize::from(t.len))
+            .get(usize::from(t.start)..usize::from(t.start).wrapping_add(usize::from(t.len)))
             .unwrap_or(&[])
     }
 
@@ -616,10 +633,12 @@ impl<'a> Table<'a> {
         for _ in 0..k {
             let Some(&b0) = names.get(o) else { break };
             if b0 & 0x80 == 0 {
-                o += 1 + usize::from(b0);
+                // NO-OVERFLOW: record ends are bounded by names_len <= u32::MAX.
+                o = o.wrapping_add(1).wrapping_add(usize::from(b0));
             } else {
-                let b1 = names.get(o + 1).copied().unwrap_or(0);
-                o += 2 + (usize::from(b0 & 0x7f) | (usize::from(b1) << 7));
+                let b1 = names.get(o.wrapping_add(1)).copied().unwrap_or(0);
+                let len = usize::from(b0 & 0x7f) | (usize::from(b1) << 7);
+                o = o.wrapping_add(2).wrapping_add(len);
             }
         }
         // NO-OVERFLOW: validation bounds every record end by names_len <= u32::MAX.
@@ -634,14 +653,15 @@ impl<'a> Table<'a> {
     /// 14. With block offsets attached there is no walk, and this is the midpoint.
     #[inline]
     pub(crate) fn pick(&self, lo: u32, hi: u32) -> u32 {
-        let mid = lo + (hi - lo) / 2;
-        let w = ((hi - lo) / 4).min(8);
+        let mid = midpoint(lo, hi);
+        // NO-OVERFLOW: lo <= hi; mid - w and mid + w stay in [lo, hi].
+        let w = (hi.wrapping_sub(lo) / 4).min(8);
         if w == 0 || self.layout.seqs == SeqsFormat::None || self.accel.block_offsets.is_some() {
             return mid;
         }
         let mut best = mid;
         let mut best_cost = self.seq(mid) % MARKER_STRIDE;
-        for j in mid - w..=mid + w {
+        for j in mid.wrapping_sub(w)..=mid.wrapping_add(w) {
             let cost = self.seq(j) % MARKER_STRIDE;
             if cost < best_cost {
                 best = j;

@@ -184,3 +184,32 @@ fn unsafe_code_only_in_the_c_abi() {
     }
     assert!(checked > 20, "{checked} files");
 }
+
+/// Clippy's `arithmetic_side_effects` audit: `Layout::linux(major, minor, patch, ..)`
+/// computed `major * 1_000_000 + minor * 1000 + patch` in `u32`, which overflowed
+/// (a panic in debug builds, a wrong generation in release) for majors over 4294.
+/// Absurd versions now saturate to the newest generation.
+#[test]
+fn layout_linux_saturates_absurd_versions() {
+    use kallsyms::{AddressEncoding, Layout};
+    for (major, minor, patch) in [
+        (4295, 0, 0),
+        (u32::MAX, u32::MAX, u32::MAX),
+        (7, u32::MAX, 0),
+    ] {
+        let l = Layout::linux(major, minor, patch, false, true);
+        assert_eq!(
+            l.addresses,
+            AddressEncoding::PlaceRelative,
+            "{major}.{minor}.{patch}"
+        );
+    }
+    assert_eq!(Layout::linux(6, 12, 0, false, true), Layout::V6_12_X86_64);
+}
+
+/// `hash_slots` of any count is a valid length (no overflow on 32-bit targets).
+#[test]
+fn hash_slots_saturates() {
+    assert!(kallsyms::accel::hash_slots(u32::MAX) >= u32::MAX as usize);
+    assert_eq!(kallsyms::accel::hash_slots(2), 4);
+}
