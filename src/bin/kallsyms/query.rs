@@ -64,6 +64,19 @@ fn load(map: &MapArg) -> Result<Source, ExitCode> {
     })
 }
 
+/// Loads the map, opens its table and runs `f` on both; input errors exit with 2.
+fn run_with(map: &MapArg, f: impl FnOnce(&Source, &Table<'_>) -> ExitCode) -> ExitCode {
+    let src = match load(map) {
+        Ok(s) => s,
+        Err(c) => return c,
+    };
+    let t = match table(&src) {
+        Ok(t) => t,
+        Err(c) => return c,
+    };
+    f(&src, &t)
+}
+
 fn table(src: &Source) -> Result<Table<'_>, ExitCode> {
     src.table().map_err(|InputError(e)| {
         eprintln!("kallsyms: {e}");
@@ -183,21 +196,15 @@ pub struct LookupArgs {
 
 /// Prints every symbol matching the name, with address, type, size, sympos and kind.
 pub fn lookup(a: &LookupArgs) -> ExitCode {
-    let src = match load(&a.map) {
-        Ok(s) => s,
-        Err(c) => return c,
-    };
-    let t = match table(&src) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    let rows = all_matches(&src, &t, a.name.as_bytes(), a.opts);
-    if rows.is_empty() {
-        eprintln!("kallsyms: {}: not found in {}", a.name, src.path.display());
-        return ExitCode::from(1);
-    }
-    print_rows(&rows, a.map.json);
-    ExitCode::SUCCESS
+    run_with(&a.map, |src, t| {
+        let rows = all_matches(src, t, a.name.as_bytes(), a.opts);
+        if rows.is_empty() {
+            eprintln!("kallsyms: {}: not found in {}", a.name, src.path.display());
+            return ExitCode::from(1);
+        }
+        print_rows(&rows, a.map.json);
+        ExitCode::SUCCESS
+    })
 }
 
 /// Parses an address: hex with or without `0x`.
@@ -224,67 +231,61 @@ pub struct AddrArgs {
 
 /// Prints the symbol that covers an address as `%pS` would, with its sympos.
 pub fn addr(a: &AddrArgs) -> ExitCode {
-    let src = match load(&a.map) {
-        Ok(s) => s,
-        Err(c) => return c,
-    };
-    let t = match table(&src) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    if let Some((sym, pos)) = t.lookup_address(a.addr) {
-        let mut buf = [0u8; KSYM_NAME_LEN];
-        let name = t.name(&sym, &mut buf).to_vec();
-        let sp = t.sympos_of(sym.index, Match::EXACT);
-        let sympos = sp.map_or(0, |s| s.livepatch());
-        let klp = format!(".klp.sym.vmlinux.{},{sympos}", text(&name));
-        if a.map.json {
-            let v = json!({
-                "name": text(&name), "addr": format!("{:#018x}", pos.start),
-                "type": (sym.type_letter as char).to_string(), "size": pos.size,
-                "offset": pos.offset, "sympos": sympos, "klp_sym": klp,
-                "count": sp.map_or(0, |s| s.count),
-            });
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-        } else {
-            let mut sb = vec![0u8; KSYM_NAME_LEN + 64];
-            let n = t.sprint_symbol(a.addr, &mut sb).unwrap_or(0);
-            println!("{}", text(&sb[..n]));
-            println!(
-                "  {:#018x} {} size {:#x}, {} of {} named {}; livepatch: {klp}",
-                pos.start,
-                sym.type_letter as char,
-                pos.size,
-                sp.map_or(0, |s| s.position),
-                sp.map_or(0, |s| s.count),
-                text(&name)
-            );
-        }
-        return ExitCode::SUCCESS;
-    }
-    // Module symbols: the nearest at or below, within the module's span.
-    for m in &src.modules {
-        let Some(st) = m.symtab() else { continue };
-        let values = st.defined().map(|s| s.value);
-        let (lo, hi) = values.fold((u64::MAX, 0), |(l, h), v| (l.min(v), h.max(v)));
-        let region = kallsyms::module::ModRegion {
-            base: lo,
-            size: hi.saturating_sub(lo).saturating_add(0x1000),
-        };
-        if let Some((s, size, off)) = st.lookup_address(a.addr, region) {
+    run_with(&a.map, |src, t| {
+        if let Some((sym, pos)) = t.lookup_address(a.addr) {
+            let mut buf = [0u8; KSYM_NAME_LEN];
+            let name = t.name(&sym, &mut buf).to_vec();
+            let sp = t.sympos_of(sym.index, Match::EXACT);
+            let sympos = sp.map_or(0, |s| s.livepatch());
+            let klp = format!(".klp.sym.vmlinux.{},{sympos}", text(&name));
             if a.map.json {
-                let v = json!({"name": text(s.name), "addr": format!("{:#018x}", s.value),
-                    "type": (s.type_letter as char).to_string(), "size": size, "offset": off,
-                    "module": m.name});
+                let v = json!({
+                    "name": text(&name), "addr": format!("{:#018x}", pos.start),
+                    "type": (sym.type_letter as char).to_string(), "size": pos.size,
+                    "offset": pos.offset, "sympos": sympos, "klp_sym": klp,
+                    "count": sp.map_or(0, |s| s.count),
+                });
                 println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             } else {
-                println!("{}+{off:#x}/{size:#x} [{}]", text(s.name), m.name);
+                let mut sb = vec![0u8; KSYM_NAME_LEN + 64];
+                let n = t.sprint_symbol(a.addr, &mut sb).unwrap_or(0);
+                println!("{}", text(&sb[..n]));
+                println!(
+                    "  {:#018x} {} size {:#x}, {} of {} named {}; livepatch: {klp}",
+                    pos.start,
+                    sym.type_letter as char,
+                    pos.size,
+                    sp.map_or(0, |s| s.position),
+                    sp.map_or(0, |s| s.count),
+                    text(&name)
+                );
             }
             return ExitCode::SUCCESS;
         }
-    }
-    eprintln!("kallsyms: {:#x}: no symbol covers this address", a.addr);
-    ExitCode::from(1)
+        // Module symbols: the nearest at or below, within the module's span.
+        for m in &src.modules {
+            let Some(st) = m.symtab() else { continue };
+            let values = st.defined().map(|s| s.value);
+            let (lo, hi) = values.fold((u64::MAX, 0), |(l, h), v| (l.min(v), h.max(v)));
+            let region = kallsyms::module::ModRegion {
+                base: lo,
+                size: hi.saturating_sub(lo).saturating_add(0x1000),
+            };
+            if let Some((s, size, off)) = st.lookup_address(a.addr, region) {
+                if a.map.json {
+                    let v = json!({"name": text(s.name), "addr": format!("{:#018x}", s.value),
+                    "type": (s.type_letter as char).to_string(), "size": size, "offset": off,
+                    "module": m.name});
+                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                } else {
+                    println!("{}+{off:#x}/{size:#x} [{}]", text(s.name), m.name);
+                }
+                return ExitCode::SUCCESS;
+            }
+        }
+        eprintln!("kallsyms: {:#x}: no symbol covers this address", a.addr);
+        ExitCode::from(1)
+    })
 }
 
 /// `kallsyms klp`.
@@ -311,69 +312,63 @@ pub struct KlpArgs {
 /// Resolves (name, sympos) as `klp_find_object_symbol()`: prints the address, or the
 /// kernel's error message with exit status 1.
 pub fn klp(a: &KlpArgs) -> ExitCode {
-    let src = match load(&a.map) {
-        Ok(s) => s,
-        Err(c) => return c,
-    };
-    let t = match table(&src) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    let zero = if a.zero_is_found {
-        AddressZero::Exact
-    } else {
-        AddressZero::KernelCompatible
-    };
-    let module = a
-        .module
-        .as_ref()
-        .map(|m| (m, src.modules.iter().find(|x| &x.name == m)));
-    let symtab;
-    let obj = match module {
-        None => KlpObject::Vmlinux(&t),
-        Some((m, Some(x))) => {
-            symtab = x.symtab();
-            match &symtab {
-                Some(st) => KlpObject::Module {
-                    name: m.as_bytes(),
-                    symtab: st,
-                },
-                None => {
-                    eprintln!("kallsyms: module {m}: bad symbol table");
-                    return ExitCode::from(2);
+    run_with(&a.map, |src, t| {
+        let zero = if a.zero_is_found {
+            AddressZero::Exact
+        } else {
+            AddressZero::KernelCompatible
+        };
+        let module = a
+            .module
+            .as_ref()
+            .map(|m| (m, src.modules.iter().find(|x| &x.name == m)));
+        let symtab;
+        let obj = match module {
+            None => KlpObject::Vmlinux(t),
+            Some((m, Some(x))) => {
+                symtab = x.symtab();
+                match &symtab {
+                    Some(st) => KlpObject::Module {
+                        name: m.as_bytes(),
+                        symtab: st,
+                    },
+                    None => {
+                        eprintln!("kallsyms: module {m}: bad symbol table");
+                        return ExitCode::from(2);
+                    }
                 }
             }
-        }
-        Some((m, None)) => {
-            eprintln!("kallsyms: module {m} is not in {}", src.path.display());
-            return ExitCode::from(1);
-        }
-    };
-    let objname = a.module.as_deref().map(str::as_bytes);
-    match find_object_symbol(obj, a.name.as_bytes(), a.sympos, zero) {
-        Ok(addr) => {
-            if a.map.json {
-                println!(
-                    "{}",
-                    json!({"name": a.name, "sympos": a.sympos, "addr": format!("{addr:#018x}")})
-                );
-            } else {
-                println!("{addr:#018x}");
+            Some((m, None)) => {
+                eprintln!("kallsyms: module {m} is not in {}", src.path.display());
+                return ExitCode::from(1);
             }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            let msg = e.message(a.name.as_bytes(), objname, a.sympos);
-            if a.map.json {
-                println!(
-                    "{}",
-                    json!({"name": a.name, "sympos": a.sympos, "error": msg.to_string(), "errno": e.to_errno()})
-                );
+        };
+        let objname = a.module.as_deref().map(str::as_bytes);
+        match find_object_symbol(obj, a.name.as_bytes(), a.sympos, zero) {
+            Ok(addr) => {
+                if a.map.json {
+                    println!(
+                        "{}",
+                        json!({"name": a.name, "sympos": a.sympos, "addr": format!("{addr:#018x}")})
+                    );
+                } else {
+                    println!("{addr:#018x}");
+                }
+                ExitCode::SUCCESS
             }
-            eprintln!("{PR_PREFIX}{msg}");
-            ExitCode::from(1)
+            Err(e) => {
+                let msg = e.message(a.name.as_bytes(), objname, a.sympos);
+                if a.map.json {
+                    println!(
+                        "{}",
+                        json!({"name": a.name, "sympos": a.sympos, "error": msg.to_string(), "errno": e.to_errno()})
+                    );
+                }
+                eprintln!("{PR_PREFIX}{msg}");
+                ExitCode::from(1)
+            }
         }
-    }
+    })
 }
 
 /// `kallsyms dups`.
@@ -389,83 +384,77 @@ pub struct DupsArgs {
 
 /// Every name with more than one symbol, with each copy, and a summary line.
 pub fn dups(a: &DupsArgs) -> ExitCode {
-    let src = match load(&a.map) {
-        Ok(s) => s,
-        Err(c) => return c,
-    };
-    let t = match table(&src) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    let mut buf = [0u8; KSYM_NAME_LEN];
-    let mut groups: HashMap<Vec<u8>, u32> = HashMap::new();
-    for s in t.iter() {
-        let name = t.name(&s, &mut buf);
-        let base = base_name(name, a.opts);
-        *groups.entry(base.to_vec()).or_default() += 1;
-    }
-    let mut names: Vec<Vec<u8>> = groups
-        .into_iter()
-        .filter(|(_, n)| *n > 1)
-        .map(|(k, _)| k)
-        .collect();
-    names.sort();
-    let mut out: Vec<Value> = Vec::new();
-    let (mut copies, mut llvm, mut clones, mut cold) = (0usize, 0usize, 0usize, 0usize);
-    let mut listed = 0usize;
-    let mut text_out = String::new();
-    for n in &names {
-        let rows: Vec<Row> = t.matches(n, a.opts).map(|f| Row::vmlinux(&t, &f)).collect();
-        if rows.len() < 2 {
-            continue;
+    run_with(&a.map, |_src, t| {
+        let mut buf = [0u8; KSYM_NAME_LEN];
+        let mut groups: HashMap<Vec<u8>, u32> = HashMap::new();
+        for s in t.iter() {
+            let name = t.name(&s, &mut buf);
+            let base = base_name(name, a.opts);
+            *groups.entry(base.to_vec()).or_default() += 1;
         }
-        listed += 1;
-        copies += rows.len();
-        for r in &rows {
-            // Count what each copy is by its own name's suffix.
-            let own = base_name(&r.name, Match::ALL).len();
-            let kind = kallsyms::classify_suffix(&r.name[own..], Match::ALL).unwrap_or(r.kind);
-            match kind {
-                MatchKind::Llvm | MatchKind::LtoPriv => llvm += 1,
-                MatchKind::Clone => clones += 1,
-                MatchKind::Cold => cold += 1,
-                _ => {}
+        let mut names: Vec<Vec<u8>> = groups
+            .into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(k, _)| k)
+            .collect();
+        names.sort();
+        let mut out: Vec<Value> = Vec::new();
+        let (mut copies, mut llvm, mut clones, mut cold) = (0usize, 0usize, 0usize, 0usize);
+        let mut listed = 0usize;
+        let mut text_out = String::new();
+        for n in &names {
+            let rows: Vec<Row> = t.matches(n, a.opts).map(|f| Row::vmlinux(t, &f)).collect();
+            if rows.len() < 2 {
+                continue;
             }
-        }
-        if a.map.json {
-            out.push(
+            listed += 1;
+            copies += rows.len();
+            for r in &rows {
+                // Count what each copy is by its own name's suffix.
+                let own = base_name(&r.name, Match::ALL).len();
+                let kind = kallsyms::classify_suffix(&r.name[own..], Match::ALL).unwrap_or(r.kind);
+                match kind {
+                    MatchKind::Llvm | MatchKind::LtoPriv => llvm += 1,
+                    MatchKind::Clone => clones += 1,
+                    MatchKind::Cold => cold += 1,
+                    _ => {}
+                }
+            }
+            if a.map.json {
+                out.push(
                 json!({"name": text(n), "copies": rows.iter().map(Row::json).collect::<Vec<_>>()}),
             );
-        } else {
-            let _ = writeln!(text_out, "{} ({} copies)", text(n), rows.len());
-            for r in &rows {
-                let _ = writeln!(
-                    text_out,
-                    "  {:#018x} {} size {:>8} sympos {:>3} {:<10} {}",
-                    r.addr,
-                    r.kind_letter as char,
-                    format!("{:#x}", r.size.unwrap_or(0)),
-                    r.sympos,
-                    r.kind.as_str(),
-                    text(&r.name)
-                );
+            } else {
+                let _ = writeln!(text_out, "{} ({} copies)", text(n), rows.len());
+                for r in &rows {
+                    let _ = writeln!(
+                        text_out,
+                        "  {:#018x} {} size {:>8} sympos {:>3} {:<10} {}",
+                        r.addr,
+                        r.kind_letter as char,
+                        format!("{:#x}", r.size.unwrap_or(0)),
+                        r.sympos,
+                        r.kind.as_str(),
+                        text(&r.name)
+                    );
+                }
             }
         }
-    }
-    let summary = format!(
+        let summary = format!(
         "{listed} names with more than one symbol, {copies} symbols: {llvm} LTO renames, {clones} clones, {cold} cold fragments"
     );
-    if a.map.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"names": out, "summary": summary}))
-                .unwrap_or_default()
-        );
-    } else {
-        print!("{text_out}");
-        println!("{summary}");
-    }
-    ExitCode::SUCCESS
+        if a.map.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({"names": out, "summary": summary}))
+                    .unwrap_or_default()
+            );
+        } else {
+            print!("{text_out}");
+            println!("{summary}");
+        }
+        ExitCode::SUCCESS
+    })
 }
 
 /// `kallsyms explain`.
@@ -483,121 +472,115 @@ pub struct ExplainArgs {
 /// Everything needed to target one function: matches, what livepatch's sympos picks
 /// for each value, the `.klp.sym.` name, and whether kprobes take the plain name.
 pub fn explain(a: &ExplainArgs) -> ExitCode {
-    let src = match load(&a.map) {
-        Ok(s) => s,
-        Err(c) => return c,
-    };
-    let t = match table(&src) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    let name = a.name.as_bytes();
-    let base = base_name(name, Match::ALL);
-    let exact = all_matches(&src, &t, name, Match::EXACT);
-    let related = all_matches(&src, &t, base, Match::ALL);
-    let mut report = json!({"name": a.name});
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{}: {} exact match(es) in vmlinux and modules",
-        a.name,
-        exact.len()
-    );
-    // Livepatch: what each sympos selects (vmlinux).
-    let count = t.count_matches(name, Match::EXACT);
-    let mut klp = Vec::new();
-    for sympos in 0..=u64::from(count) {
-        let r = find_object_symbol(
-            KlpObject::Vmlinux(&t),
-            name,
-            sympos,
-            AddressZero::KernelCompatible,
+    run_with(&a.map, |src, t| {
+        let name = a.name.as_bytes();
+        let base = base_name(name, Match::ALL);
+        let exact = all_matches(src, t, name, Match::EXACT);
+        let related = all_matches(src, t, base, Match::ALL);
+        let mut report = json!({"name": a.name});
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{}: {} exact match(es) in vmlinux and modules",
+            a.name,
+            exact.len()
         );
-        let line = match r {
-            Ok(addr) => {
-                let spec = KlpSym {
-                    objname: b"vmlinux",
-                    name,
-                    sympos,
-                };
-                format!("sympos {sympos}: {addr:#018x}  (.klp.sym name: {spec})")
-            }
-            Err(e) => format!(
-                "sympos {sympos}: {PR_PREFIX}{}",
-                e.message(name, None, sympos)
-            ),
-        };
-        klp.push(line);
-    }
-    let _ = writeln!(s, "\nlivepatch (vmlinux, exact name):");
-    for l in &klp {
-        let _ = writeln!(s, "  {l}");
-    }
-    // kprobes: trace_kprobe.c counts vmlinux and module matches (6.6+, b022f0c7e404).
-    let kprobe = match exact.len() {
-        0 => "no: not found (ENOENT)".to_string(),
-        1 => "yes: the name is unique".to_string(),
-        n => format!(
+        // Livepatch: what each sympos selects (vmlinux).
+        let count = t.count_matches(name, Match::EXACT);
+        let mut klp = Vec::new();
+        for sympos in 0..=u64::from(count) {
+            let r = find_object_symbol(
+                KlpObject::Vmlinux(t),
+                name,
+                sympos,
+                AddressZero::KernelCompatible,
+            );
+            let line = match r {
+                Ok(addr) => {
+                    let spec = KlpSym {
+                        objname: b"vmlinux",
+                        name,
+                        sympos,
+                    };
+                    format!("sympos {sympos}: {addr:#018x}  (.klp.sym name: {spec})")
+                }
+                Err(e) => format!(
+                    "sympos {sympos}: {PR_PREFIX}{}",
+                    e.message(name, None, sympos)
+                ),
+            };
+            klp.push(line);
+        }
+        let _ = writeln!(s, "\nlivepatch (vmlinux, exact name):");
+        for l in &klp {
+            let _ = writeln!(s, "  {l}");
+        }
+        // kprobes: trace_kprobe.c counts vmlinux and module matches (6.6+, b022f0c7e404).
+        let kprobe = match exact.len() {
+            0 => "no: not found (ENOENT)".to_string(),
+            1 => "yes: the name is unique".to_string(),
+            n => format!(
             "no: {n} symbols share the name, the kernel refuses it with EADDRNOTAVAIL since 6.6 \
              (b022f0c7e404); probe one copy by address or by a unique suffixed name"
         ),
-    };
-    let _ = writeln!(s, "\nkprobe on `{}`: {kprobe}", a.name);
-    let _ = writeln!(
-        s,
-        "\nrelated symbols (any compiler suffix of `{}`):",
-        text(base)
-    );
-    report["livepatch"] = json!(klp);
-    report["kprobe"] = json!(kprobe);
-    report["exact"] = json!(exact.iter().map(Row::json).collect::<Vec<_>>());
-    report["related"] = json!(related.iter().map(Row::json).collect::<Vec<_>>());
-    if a.map.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
+        };
+        let _ = writeln!(s, "\nkprobe on `{}`: {kprobe}", a.name);
+        let _ = writeln!(
+            s,
+            "\nrelated symbols (any compiler suffix of `{}`):",
+            text(base)
         );
-    } else {
-        print!("{s}");
-        print_rows(&related, false);
-        println!("\nto target each copy (vmlinux):");
-        for f in t.matches(base, Match::ALL) {
-            let mut nb = [0u8; KSYM_NAME_LEN];
-            let full = t.name(&f.symbol, &mut nb).to_vec();
-            if let Some(sp) = t.sympos_of(f.symbol.index, Match::EXACT) {
-                let spec = KlpSym {
-                    objname: b"vmlinux",
-                    name: &full,
-                    sympos: u64::from(sp.livepatch()),
-                };
-                let probe = if sp.count == 1 {
-                    "kprobe by name: yes"
-                } else {
-                    "kprobe by name: no (not unique)"
-                };
+        report["livepatch"] = json!(klp);
+        report["kprobe"] = json!(kprobe);
+        report["exact"] = json!(exact.iter().map(Row::json).collect::<Vec<_>>());
+        report["related"] = json!(related.iter().map(Row::json).collect::<Vec<_>>());
+        if a.map.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+        } else {
+            print!("{s}");
+            print_rows(&related, false);
+            println!("\nto target each copy (vmlinux):");
+            for f in t.matches(base, Match::ALL) {
+                let mut nb = [0u8; KSYM_NAME_LEN];
+                let full = t.name(&f.symbol, &mut nb).to_vec();
+                if let Some(sp) = t.sympos_of(f.symbol.index, Match::EXACT) {
+                    let spec = KlpSym {
+                        objname: b"vmlinux",
+                        name: &full,
+                        sympos: u64::from(sp.livepatch()),
+                    };
+                    let probe = if sp.count == 1 {
+                        "kprobe by name: yes"
+                    } else {
+                        "kprobe by name: no (not unique)"
+                    };
+                    println!(
+                        "  {:#018x} {:<10} {spec}  {probe}",
+                        f.symbol.address,
+                        f.kind.as_str()
+                    );
+                }
+            }
+            let same: Vec<&Row> = related
+                .iter()
+                .filter(|r| r.kind.is_same_function())
+                .collect();
+            if same.len() == 1 && same[0].name != name {
                 println!(
-                    "  {:#018x} {:<10} {spec}  {probe}",
-                    f.symbol.address,
-                    f.kind.as_str()
+                    "\n`{}` is an LTO rename of `{}`: use the full name, which is unique.",
+                    text(&same[0].name),
+                    text(base)
                 );
             }
         }
-        let same: Vec<&Row> = related
-            .iter()
-            .filter(|r| r.kind.is_same_function())
-            .collect();
-        if same.len() == 1 && same[0].name != name {
-            println!(
-                "\n`{}` is an LTO rename of `{}`: use the full name, which is unique.",
-                text(&same[0].name),
-                text(base)
-            );
+        if exact.is_empty() && related.is_empty() {
+            return ExitCode::from(1);
         }
-    }
-    if exact.is_empty() && related.is_empty() {
-        return ExitCode::from(1);
-    }
-    ExitCode::SUCCESS
+        ExitCode::SUCCESS
+    })
 }
 
 /// `kallsyms stats`.
@@ -610,68 +593,61 @@ pub struct StatsArgs {
 
 /// Symbol count, bytes per array, compression ratio, duplicates, layout.
 pub fn stats(a: &StatsArgs) -> ExitCode {
-    let src = match load(&a.map) {
-        Ok(s) => s,
-        Err(c) => return c,
-    };
-    let t = match table(&src) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    let mut buf = [0u8; KSYM_NAME_LEN];
-    let mut plain = 0usize;
-    let mut names: HashMap<Vec<u8>, u32> = HashMap::new();
-    let mut kinds: HashMap<&'static str, usize> = HashMap::new();
-    for s in t.iter() {
-        let n = t.name(&s, &mut buf);
-        plain += n.len() + 1;
-        *names.entry(n.to_vec()).or_default() += 1;
-        let b = base_name(n, Match::ALL);
-        if b.len() != n.len() {
-            if let Some(k) = kallsyms::classify_suffix(&n[b.len()..], Match::ALL) {
-                *kinds.entry(k.as_str()).or_default() += 1;
+    run_with(&a.map, |src, t| {
+        let mut buf = [0u8; KSYM_NAME_LEN];
+        let mut plain = 0usize;
+        let mut names: HashMap<Vec<u8>, u32> = HashMap::new();
+        let mut kinds: HashMap<&'static str, usize> = HashMap::new();
+        for s in t.iter() {
+            let n = t.name(&s, &mut buf);
+            plain += n.len() + 1;
+            *names.entry(n.to_vec()).or_default() += 1;
+            let b = base_name(n, Match::ALL);
+            if b.len() != n.len() {
+                if let Some(k) = kallsyms::classify_suffix(&n[b.len()..], Match::ALL) {
+                    *kinds.entry(k.as_str()).or_default() += 1;
+                }
             }
         }
-    }
-    let dup_names = names.values().filter(|&&c| c > 1).count();
-    let dup_syms: u32 = names.values().filter(|&&c| c > 1).sum();
-    let sizes = src.raw_sizes();
-    let compressed = sizes[0].1 + sizes[2].1 + sizes[3].1;
-    let module_syms: u32 = src
-        .modules
-        .iter()
-        .filter_map(|m| m.symtab())
-        .map(|s| s.len().saturating_sub(1))
-        .sum();
-    let v = json!({
-        "source": src.path.display().to_string(),
-        "symbols": t.len(),
-        "modules": src.modules.len(),
-        "module_symbols": module_syms,
-        "arrays": sizes.iter().map(|(n, b)| json!({"array": n, "bytes": b})).collect::<Vec<_>>(),
-        "name_bytes": plain,
-        "compressed_bytes": compressed,
-        "compression_percent": if plain == 0 { 0.0 } else { 100.0 * compressed as f64 / plain as f64 },
-        "duplicate_names": dup_names,
-        "duplicate_symbols": dup_syms,
-        "suffixes": kinds,
-        "layout": t.layout().to_string(),
-    });
-    if a.map.json {
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-        return ExitCode::SUCCESS;
-    }
-    println!("source            {}", src.path.display());
-    println!(
-        "symbols           {} in vmlinux, {} in {} modules",
-        t.len(),
-        module_syms,
-        src.modules.len()
-    );
-    for (n, b) in sizes {
-        println!("{n:<24}  {b:>10} bytes");
-    }
-    println!(
+        let dup_names = names.values().filter(|&&c| c > 1).count();
+        let dup_syms: u32 = names.values().filter(|&&c| c > 1).sum();
+        let sizes = src.raw_sizes();
+        let compressed = sizes[0].1 + sizes[2].1 + sizes[3].1;
+        let module_syms: u32 = src
+            .modules
+            .iter()
+            .filter_map(|m| m.symtab())
+            .map(|s| s.len().saturating_sub(1))
+            .sum();
+        let v = json!({
+            "source": src.path.display().to_string(),
+            "symbols": t.len(),
+            "modules": src.modules.len(),
+            "module_symbols": module_syms,
+            "arrays": sizes.iter().map(|(n, b)| json!({"array": n, "bytes": b})).collect::<Vec<_>>(),
+            "name_bytes": plain,
+            "compressed_bytes": compressed,
+            "compression_percent": if plain == 0 { 0.0 } else { 100.0 * compressed as f64 / plain as f64 },
+            "duplicate_names": dup_names,
+            "duplicate_symbols": dup_syms,
+            "suffixes": kinds,
+            "layout": t.layout().to_string(),
+        });
+        if a.map.json {
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            return ExitCode::SUCCESS;
+        }
+        println!("source            {}", src.path.display());
+        println!(
+            "symbols           {} in vmlinux, {} in {} modules",
+            t.len(),
+            module_syms,
+            src.modules.len()
+        );
+        for (n, b) in sizes {
+            println!("{n:<24}  {b:>10} bytes");
+        }
+        println!(
         "names             {plain} bytes plain, {compressed} compressed (names + tokens): {:.1}%",
         if plain == 0 {
             0.0
@@ -679,14 +655,15 @@ pub fn stats(a: &StatsArgs) -> ExitCode {
             100.0 * compressed as f64 / plain as f64
         }
     );
-    println!("duplicates        {dup_names} names shared by {dup_syms} symbols");
-    let mut k: Vec<_> = kinds.into_iter().collect();
-    k.sort();
-    let list: Vec<String> = k.iter().map(|(n, c)| format!("{n} {c}")).collect();
-    println!("suffixes          {}", list.join(", "));
-    println!(
-        "layout            {} (in-memory table built from the map)",
-        t.layout()
-    );
-    ExitCode::SUCCESS
+        println!("duplicates        {dup_names} names shared by {dup_syms} symbols");
+        let mut k: Vec<_> = kinds.into_iter().collect();
+        k.sort();
+        let list: Vec<String> = k.iter().map(|(n, c)| format!("{n} {c}")).collect();
+        println!("suffixes          {}", list.join(", "));
+        println!(
+            "layout            {} (in-memory table built from the map)",
+            t.layout()
+        );
+        ExitCode::SUCCESS
+    })
 }
