@@ -91,8 +91,31 @@ pub fn name_order<'a>(
     let name = |i: u32| seqs_key(name(i as usize), key);
     let mut v: Vec<(u64, u32)> = (0..n as u32).map(|i| (chunk(name(i), 0), i)).collect();
     sort_pairs(&mut v);
-    refine(&mut v, 0, &name, &addr);
-    v.into_iter().map(|(_, i)| i).collect()
+    // The rest of every name, copied in this order: the runs refined below then read
+    // neighbouring text instead of looking each name up again at every depth.
+    let mut at: Vec<u32> = Vec::with_capacity(n + 1);
+    let mut text: Vec<u8> = Vec::new();
+    let mut perm: Vec<u32> = Vec::with_capacity(n);
+    for (j, e) in v.iter_mut().enumerate() {
+        at.push(text.len() as u32);
+        text.extend_from_slice(name(e.1).get(8..).unwrap_or_default());
+        perm.push(e.1);
+        e.1 = j as u32;
+    }
+    at.push(text.len() as u32);
+    let index = |j: u32| perm.get(j as usize).copied().unwrap_or(0);
+    let rest = |j: u32| {
+        let (Some(&s), Some(&e)) = (at.get(j as usize), at.get(j as usize + 1)) else {
+            return &[][..];
+        };
+        text.get(s as usize..e as usize).unwrap_or_default()
+    };
+    let key = |j: u32| {
+        let i = index(j);
+        (addr(i as usize), i)
+    };
+    refine(&mut v, 0, &rest, &key);
+    v.into_iter().map(|(_, j)| index(j)).collect()
 }
 
 /// Turns a name order computed over positions `k` of the filtered input (with `k`
@@ -172,12 +195,14 @@ fn sort_pairs(v: &mut [(u64, u32)]) {
     }
 }
 
-/// Orders each run of equal chunks at `depth` of `v` (already sorted by that chunk).
+/// Orders each run of equal chunks at `depth` of `v` (already sorted by that chunk):
+/// `rest(j)` is the name of element `j` past its first chunk, `key(j)` its tie-break
+/// (address and index) for equal names.
 fn refine<'a>(
     v: &mut [(u64, u32)],
     depth: usize,
-    name: &impl Fn(u32) -> &'a [u8],
-    addr: &impl Fn(usize) -> u64,
+    rest: &impl Fn(u32) -> &'a [u8],
+    key: &impl Fn(u32) -> (u64, u32),
 ) {
     for run in v.chunk_by_mut(|x, y| x.0 == y.0) {
         let Some(&(c, _)) = run.first() else { continue };
@@ -186,13 +211,13 @@ fn refine<'a>(
         }
         if c & 0xff == 0 {
             // The names end in this chunk: they are equal.
-            run.sort_unstable_by_key(|&(_, i)| (addr(i as usize), i));
+            run.sort_unstable_by_key(|&(_, j)| key(j));
         } else {
             for e in run.iter_mut() {
-                e.0 = chunk(name(e.1), depth + 1);
+                e.0 = chunk(rest(e.1), depth);
             }
             sort_pairs(run);
-            refine(run, depth + 1, name, addr);
+            refine(run, depth + 1, rest, key);
         }
     }
 }

@@ -35,6 +35,12 @@ impl Flags {
         }
     }
 
+    /// The ALIVE word holding position `i` (to load its cache line).
+    #[inline]
+    pub(super) fn word(&self, i: usize) -> u64 {
+        self.0.get(i / 64).map_or(0, |w| w[0])
+    }
+
     /// The live node before `i`, which must not be the first of its symbol.
     #[inline]
     pub(super) fn prev_alive(&self, i: usize) -> usize {

@@ -36,6 +36,9 @@ pub(super) struct State<'a> {
     divisor: i32,
 }
 
+/// Positions handled per batch of cache loads (see [`State::touch`]).
+const BATCH: usize = 16;
+
 /// One counter per byte pair.
 pub(super) type Profits = [i32; 0x10000];
 
@@ -261,12 +264,19 @@ impl<'a> State<'a> {
             // The list is used up here: `x` goes where the pair was replaced.
             let (start, count) = self.list.get(p).copied().unwrap_or((0, 0));
             let mut w = start as usize;
-            for k in start as usize..(start + count) as usize {
-                let i = self.at(k);
-                if self.replace_at(i, (a, b), x) {
-                    self.put(w, i);
-                    w += 1;
+            let end = (start + count) as usize;
+            let mut from = start as usize;
+            while from < end {
+                let to = end.min(from + BATCH);
+                self.touch(from, to);
+                for k in from..to {
+                    let i = self.at(k);
+                    if self.replace_at(i, (a, b), x) {
+                        self.put(w, i);
+                        w += 1;
+                    }
                 }
+                from = to;
             }
             self.set_seg(x, start as usize, w);
             return;
@@ -280,7 +290,11 @@ impl<'a> State<'a> {
         let (start, count) = self.seg.get(usize::from(z)).copied().unwrap_or((0, 0));
         let mut made = Vec::new();
         let mut w = start as usize;
-        for k in start as usize..(start + count) as usize {
+        let end = (start + count) as usize;
+        for k in start as usize..end {
+            if k % BATCH == 0 {
+                self.touch(k, end.min(k + BATCH));
+            }
             let i = self.at(k);
             if !self.flags.get(ALIVE, i) || self.code(i) != z {
                 continue; // no longer a `z` node
@@ -304,6 +318,19 @@ impl<'a> State<'a> {
         let at = self.store.len();
         self.store.extend_from_slice(&made);
         self.set_seg(x, at, self.store.len());
+    }
+
+    /// Loads the nodes at `store[from..to]` (and their flags) into the cache, all at
+    /// once: the loads are independent, so their cache misses overlap, where the
+    /// replacement loop would wait for one after the other.
+    #[inline(always)]
+    fn touch(&self, from: usize, to: usize) {
+        let mut sum = 0u64;
+        for &i in self.store.get(from..to).unwrap_or_default() {
+            let i = i as usize;
+            sum = sum.wrapping_add(u64::from(self.code(i)) ^ self.flags.word(i));
+        }
+        core::hint::black_box(sum);
     }
 
     fn set_seg(&mut self, code: u8, start: usize, end: usize) {
