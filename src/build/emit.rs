@@ -12,6 +12,9 @@ use super::{Built, KernelVersion, Offsets};
 /// Tables with at least this many symbols render their tail on a second thread.
 const PARALLEL_SYMBOLS: usize = 16384;
 
+/// Symbols whose names are looked up together in name order.
+const SEQS_BATCH: usize = 16;
+
 /// Flush to the writer once this much text is buffered.
 const CHUNK: usize = 1 << 20;
 
@@ -83,9 +86,8 @@ impl Built {
     /// The assembly text as bytes (see [`Built::write_asm`]).
     pub fn asm(&self) -> Vec<u8> {
         let mut keep = |_: &mut Vec<u8>| Ok(());
-        // About 240 bytes of text per symbol in real tables.
         let mut out = Out {
-            buf: Vec::with_capacity(self.len() * 256 + 16384),
+            buf: Vec::with_capacity(self.text_bound()),
             flush: &mut keep,
             streaming: false,
         };
@@ -250,18 +252,53 @@ impl Built {
         }
 
         self.label(out, b"kallsyms_seqs_of_names");
-        for &seq in &self.seqs {
-            out.s(b"\t.byte ");
-            num::byte(&mut out.buf, (seq >> 16) as u8);
-            out.s(b", ");
-            num::byte(&mut out.buf, (seq >> 8) as u8);
-            out.s(b", ");
-            num::byte(&mut out.buf, seq as u8);
-            self.comment(out, seq as usize);
+        // Name order visits the symbols at random: the names of a batch are looked up
+        // (and their first bytes loaded) together, so that the cache misses overlap.
+        let mut names = [None; SEQS_BATCH];
+        for batch in self.seqs.chunks(SEQS_BATCH) {
+            let mut sum = 0u8;
+            for (slot, &seq) in names.iter_mut().zip(batch) {
+                *slot = self.symbol(seq as usize);
+                if let Some(s) = slot {
+                    sum ^= s.name.first().copied().unwrap_or(0);
+                }
+            }
+            core::hint::black_box(sum);
+            for (s, &seq) in names.iter().zip(batch) {
+                out.s(b"\t.byte ");
+                num::byte(&mut out.buf, (seq >> 16) as u8);
+                out.s(b", ");
+                num::byte(&mut out.buf, (seq >> 8) as u8);
+                out.s(b", ");
+                num::byte(&mut out.buf, seq as u8);
+                out.s(b"\t/* ");
+                if let Some(s) = s {
+                    out.buf.push(s.kind);
+                    out.s(s.name);
+                }
+                out.s(b" */\n");
+            }
             out.maybe_flush()?;
         }
         out.s(b"\n");
         Ok(())
+    }
+
+    /// At least the length of the assembly text, so that [`Built::asm`] never grows
+    /// (copies) its buffer; reserved pages that are not written cost nothing.
+    fn text_bound(&self) -> usize {
+        let names: usize = self.symbols().map(|s| s.name.len()).sum();
+        let tokens: usize = self.tokens.iter().map(Vec::len).sum();
+        // Per symbol: its name in three comments, its compressed bytes as
+        // `, 0x..`, and the fixed text of three lines (under 150 bytes). Per 256
+        // symbols a marker; per token its text and two lines.
+        3 * names
+            + 6 * self.names.arena.len()
+            + 150 * self.len()
+            + 32 * self.len().div_ceil(256)
+            + 2 * tokens
+            + 256 * 64
+            + 4096
     }
 
     /// `kallsyms_markers`: the offset in `kallsyms_names` of every 256th symbol.
