@@ -10,6 +10,9 @@
 //!
 //! Tables: the fixtures in `tests/data`, any map in `KALLSYMS_BENCH_MAP`, and
 //! synthetic tables (`KALLSYMS_BENCH_SYNTH=10000,100000,1000000,4000000`).
+//! `KALLSYMS_BENCH_TABLES=thinlto,debian` keeps the fixtures whose name contains one
+//! of the words; `KALLSYMS_BENCH_OPS=lookup_name_idx2,build` times only those
+//! operations (the correctness checks always run).
 
 #[path = "../tests/sfile/mod.rs"]
 mod sfile;

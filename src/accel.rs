@@ -6,8 +6,9 @@
 //! | accelerator | memory | what it saves |
 //! |---|---|---|
 //! | [`ProbeCache`] | 4 KiB, fixed | the name offsets of the top 10 levels of the name-index binary search |
-//! | block offsets | 2 bytes per symbol | the walk from the nearest marker (`get_symbol_offset()`) |
-//! | [`hash index`](Table::with_hash_index) | 6 bytes per distinct name | the binary search itself |
+//! | block offsets | 2 bytes per symbol | the walk from the nearest marker (`get_symbol_offset()`), for any symbol |
+//! | [name offsets](Table::with_name_offsets) | 2 bytes per symbol | the walk, and one dependent load, for name-index probes |
+//! | [`hash index`](Table::with_hash_index) | 8 bytes per distinct name | the binary search itself, and the walk |
 //!
 //! Where the kernel's `kallsyms_lookup_name()` (6.12) spends its time: each of its
 //! ~17 binary-search probes first walks up to 255 length bytes from the nearest
@@ -18,7 +19,7 @@
 
 use crate::error::{Array, FormatError, FormatErrorKind};
 use crate::layout::SeqsKey;
-use crate::table::{midpoint, Table, KSYM_NAME_LEN, MARKER_STRIDE};
+use crate::table::{midpoint, read_u32, Table, KSYM_NAME_LEN, MARKER_STRIDE};
 
 /// Nodes in a [`ProbeCache`]: the top 10 levels of the binary search tree.
 pub const PROBE_CACHE_NODES: usize = 1023;
@@ -123,6 +124,32 @@ pub fn fill_block_offsets(table: &Table<'_>, out: &mut [u16]) -> Result<(), Form
     Ok(())
 }
 
+/// Fills `out` (one `u16` per symbol, in name-index order) with the offset of the
+/// record of name position `j` from its block's marker: what
+/// [`fill_block_offsets`] holds, permuted by `kallsyms_seqs_of_names`. A
+/// name-index probe then reads its `seqs_of_names` entry and its offset side by side
+/// (one cache line apart at most for neighbouring positions) instead of one after
+/// the other. Fast when `table` has block offsets attached; otherwise each entry
+/// walks from its marker. Fails like [`fill_block_offsets`], or when the table has
+/// no name index.
+pub fn fill_name_offsets(table: &Table<'_>, out: &mut [u16]) -> Result<(), FormatError> {
+    if !table.has_name_index() || out.len() < table.len() as usize {
+        return Err(FormatError::new(
+            Array::SeqsOfNames,
+            0,
+            FormatErrorKind::BadLayout,
+        ));
+    }
+    for (j, slot) in (0..table.len()).zip(out.iter_mut()) {
+        *slot = table.block_relative(table.seq(j)).ok_or(FormatError::new(
+            Array::Names,
+            j,
+            FormatErrorKind::Truncated,
+        ))?;
+    }
+    Ok(())
+}
+
 /// Hash of a name for the hash index: 8 bytes at a time, multiply and rotate,
 /// then a final avalanche. Fixed (little-endian reads) so that an index the builder
 /// writes on one machine is valid on every other.
@@ -148,14 +175,33 @@ pub fn name_hash(name: &[u8]) -> u64 {
     h ^ (h >> 32)
 }
 
-/// An empty hash-index slot.
-pub const HASH_EMPTY: u32 = u32::MAX;
+/// The third word of an empty hash-index slot (a full slot's tag byte is never
+/// `0xff`).
+pub const HASH_EMPTY: u16 = u16::MAX;
 
-/// Slot count of the hash index for `distinct` distinct names (load factor 2/3).
+/// Words (`u16`) per hash-index slot: the record's offset from its block's marker,
+/// the block number, and the index within the block (high byte) with an 8-bit tag
+/// of the hash (low byte). A slot gives the record offset and the symbol index
+/// without another memory access (the marker array is small and stays cached),
+/// so a lookup costs two cache misses: the slot and the name it compares.
+pub const HASH_SLOT_WORDS: usize = 3;
+
+/// Slot count of the hash index for `distinct` distinct names: load factor 3/4,
+/// and at least one empty slot.
 pub const fn hash_slots(distinct: u32) -> usize {
-    (distinct as usize)
-        .saturating_add(distinct as usize / 2)
-        .saturating_add(1)
+    let d = distinct as usize;
+    let quarter_more = d.saturating_add(d / 3);
+    if quarter_more > d {
+        quarter_more
+    } else {
+        d.saturating_add(1)
+    }
+}
+
+/// Length in `u16` words of the hash index for `distinct` distinct names:
+/// 6 bytes a slot, 8 bytes per distinct name (for 3 names or more).
+pub const fn hash_index_len(distinct: u32) -> usize {
+    hash_slots(distinct).saturating_mul(HASH_SLOT_WORDS)
 }
 
 /// The slot a hash starts probing at.
@@ -165,11 +211,18 @@ fn home(h: u64, slots: usize) -> usize {
     ((h >> 32).wrapping_mul(slots as u64) >> 32) as usize
 }
 
-/// The tag kept beside a name position: 8 bits of the hash, never `0xff` (so a
-/// full slot never equals [`HASH_EMPTY`]).
+/// The tag kept in a slot: 8 bits of the hash, never `0xff` (so a full slot's
+/// third word never equals [`HASH_EMPTY`]).
 #[inline]
-fn tag(h: u64) -> u32 {
-    ((h & 0xff) % 255) as u32
+fn tag(h: u64) -> u16 {
+    ((h & 0xff) % 255) as u16
+}
+
+/// The symbol index a slot names: block number and index within the block.
+#[inline]
+fn slot_index(block: u16, kt: u16) -> u32 {
+    // NO-OVERFLOW: block < 2^16 and the index in the block < 2^8: below 2^24.
+    (u32::from(block) << 8) | u32::from(kt >> 8)
 }
 
 /// Counts the distinct names of a table with a full-name index.
@@ -177,7 +230,7 @@ pub fn distinct_names(table: &Table<'_>) -> u32 {
     let mut count = 0u32;
     let mut prev: Option<u32> = None;
     for j in 0..table.len() {
-        let off = table.offset_of(table.seq(j));
+        let off = table.name_offset_at(j);
         let same = prev.is_some_and(|p| table.same_name(p, off));
         if !same {
             // NO-OVERFLOW: at most num_syms.
@@ -188,28 +241,33 @@ pub fn distinct_names(table: &Table<'_>) -> u32 {
     count
 }
 
-/// Fills `out` (`hash_slots(distinct_names(table))` entries) with the hash index:
-/// for each distinct name, the address-order index of its lowest-address symbol
-/// (the answer of `kallsyms_lookup_name()`), in 24 bits, with an 8-bit tag of the
-/// hash above. Needs a name index sorted by full name.
-pub fn fill_hash_index(table: &Table<'_>, out: &mut [u32]) -> Result<(), FormatError> {
+/// Fills `out` ([`hash_index_len`]`(distinct_names(table))` words) with the hash
+/// index: for each distinct name, where its lowest-address symbol (the answer of
+/// `kallsyms_lookup_name()`) is: its index and its record (see
+/// [`HASH_SLOT_WORDS`]). Needs a name index sorted by full name, and every record
+/// within 64 KiB of its block's marker.
+pub fn fill_hash_index(table: &Table<'_>, out: &mut [u16]) -> Result<(), FormatError> {
     let bad = FormatError::new(Array::SeqsOfNames, 0, FormatErrorKind::BadLayout);
     if !table.has_name_index() || table.layout().seqs_key != SeqsKey::FullName || out.is_empty() {
         return Err(bad);
     }
     out.fill(HASH_EMPTY);
-    let slots = out.len();
+    let slots = out.len() / HASH_SLOT_WORDS;
     let mut prev: Option<u32> = None;
     let mut buf = [0u8; KSYM_NAME_LEN];
     let mut placed = 0usize;
     for j in 0..table.len() {
-        let off = table.offset_of(table.seq(j));
+        let off = table.name_offset_at(j);
         if prev.is_some_and(|p| table.same_name(p, off)) {
             continue;
         }
         prev = Some(off);
         let n = table.expand(off, &mut buf);
         let h = name_hash(buf.get(..n).unwrap_or(&[]));
+        let i = table.seq(j);
+        let too_far = FormatError::new(Array::Names, i, FormatErrorKind::Truncated);
+        let rel = table.block_relative(i).ok_or(too_far)?;
+        let block = u16::try_from(i / MARKER_STRIDE).map_err(|_| too_far)?;
         // NO-OVERFLOW: at most num_syms.
         placed = placed.wrapping_add(1);
         if placed >= slots {
@@ -221,10 +279,16 @@ pub fn fill_hash_index(table: &Table<'_>, out: &mut [u32]) -> Result<(), FormatE
         }
         let mut s = home(h, slots);
         loop {
-            let slot = out.get_mut(s).ok_or(bad)?;
-            if *slot == HASH_EMPTY {
-                *slot = table.seq(j) | (tag(h) << 24);
-                break;
+            // NO-OVERFLOW: s < slots, so the slot's words lie in `out`.
+            let at = s.wrapping_mul(HASH_SLOT_WORDS);
+            let slot = out
+                .get_mut(at..at.wrapping_add(HASH_SLOT_WORDS))
+                .ok_or(bad)?;
+            if let [r, b, kt] = slot {
+                if *kt == HASH_EMPTY {
+                    (*r, *b, *kt) = (rel, block, ((i % MARKER_STRIDE) as u16) << 8 | tag(h));
+                    break;
+                }
             }
             // NO-OVERFLOW: s < slots.
             s = if s.wrapping_add(1) == slots {
@@ -296,27 +360,91 @@ impl<'a> Table<'a> {
         Ok(t)
     }
 
+    /// The offset of symbol `index`'s record from its block's marker, if it fits.
+    fn block_relative(&self, index: u32) -> Option<u16> {
+        let e = self.layout.endian;
+        let marker = read_u32(self.raw.markers, (index / MARKER_STRIDE) as usize, e)?;
+        u16::try_from(self.offset_of(index).checked_sub(marker)?).ok()
+    }
+
+    /// Attaches name offsets filled by [`fill_name_offsets`], after checking every
+    /// entry: against the block offsets when those are attached (linear), else
+    /// against a walk from each entry's marker (about 128 records per symbol: tens
+    /// of milliseconds for 200,000 symbols).
+    pub fn with_name_offsets<'c>(self, offsets: &'c [u16]) -> Result<Table<'c>, FormatError>
+    where
+        'a: 'c,
+    {
+        if !self.has_name_index() || offsets.len() < self.len() as usize {
+            return Err(FormatError::new(
+                Array::SeqsOfNames,
+                0,
+                FormatErrorKind::BadLayout,
+            ));
+        }
+        for (j, &rel) in (0..self.len()).zip(offsets) {
+            if self.block_relative(self.seq(j)) != Some(rel) {
+                return Err(FormatError::new(
+                    Array::Names,
+                    j,
+                    FormatErrorKind::BadMarker,
+                ));
+            }
+        }
+        let mut t: Table<'c> = self;
+        t.accel.name_offsets = Some(offsets);
+        Ok(t)
+    }
+
+    /// The record offset of name position `j`: by the name offsets when attached.
+    #[inline]
+    pub(crate) fn name_offset_at(&self, j: u32) -> u32 {
+        let i = self.seq(j);
+        match self.accel.name_offsets {
+            Some(rel) => {
+                let e = self.layout.endian;
+                let marker =
+                    read_u32(self.raw.markers, (i / MARKER_STRIDE) as usize, e).unwrap_or(0);
+                // Checked entry by entry when attached (`with_name_offsets`).
+                marker.wrapping_add(u32::from(rel.get(j as usize).copied().unwrap_or(0)))
+            }
+            None => self.offset_of(i),
+        }
+    }
+
+    /// Whether record offsets of name positions come without a walk.
+    #[inline]
+    pub(crate) fn cheap_offsets(&self) -> bool {
+        self.accel.name_offsets.is_some() || self.accel.block_offsets.is_some()
+    }
+
     /// Attaches a hash index filled by [`fill_hash_index`], after checking that it
-    /// finds the first entry of every distinct name (and nothing else).
-    pub fn with_hash_index<'c>(self, slots: &'c [u32]) -> Result<Table<'c>, FormatError>
+    /// finds the first entry of every distinct name, at its record, and nothing else.
+    pub fn with_hash_index<'c>(self, words: &'c [u16]) -> Result<Table<'c>, FormatError>
     where
         'a: 'c,
     {
         let bad = |j| FormatError::new(Array::SeqsOfNames, j, FormatErrorKind::SeqNotSorted);
-        if !self.has_name_index() || self.layout.seqs_key != SeqsKey::FullName || slots.is_empty() {
+        if !self.has_name_index()
+            || self.layout.seqs_key != SeqsKey::FullName
+            || words.len() < HASH_SLOT_WORDS
+            || words.len() % HASH_SLOT_WORDS != 0
+        {
             return Err(bad(0));
         }
         let mut t: Table<'c> = self;
-        t.accel.hash = Some(slots);
+        t.accel.hash = Some(words);
         // Every slot must hold a first entry, and every first entry must be found.
         let mut full = 0usize;
-        for &s in slots {
-            if s != HASH_EMPTY {
-                // NO-OVERFLOW: at most slots.len().
-                full = full.wrapping_add(1);
-                let j = s & 0x00ff_ffff;
-                if j >= t.len() {
-                    return Err(bad(j));
+        for slot in words.chunks_exact(HASH_SLOT_WORDS) {
+            if let [_, b, kt] = slot {
+                if *kt != HASH_EMPTY {
+                    // NO-OVERFLOW: at most words.len() / 3.
+                    full = full.wrapping_add(1);
+                    let i = slot_index(*b, *kt);
+                    if i >= t.len() {
+                        return Err(bad(i));
+                    }
                 }
             }
         }
@@ -324,7 +452,7 @@ impl<'a> Table<'a> {
         let mut prev: Option<u32> = None;
         let mut distinct = 0usize;
         for j in 0..t.len() {
-            let off = t.offset_of(t.seq(j));
+            let off = t.name_offset_at(j);
             if prev.is_some_and(|p| t.same_name(p, off)) {
                 continue;
             }
@@ -332,7 +460,7 @@ impl<'a> Table<'a> {
             // NO-OVERFLOW: at most num_syms.
             distinct = distinct.wrapping_add(1);
             let n = t.expand(off, &mut buf);
-            if t.hash_find(buf.get(..n).unwrap_or(&[])) != Some(t.seq(j)) {
+            if t.hash_find(buf.get(..n).unwrap_or(&[])) != Some((t.seq(j), off)) {
                 return Err(bad(j));
             }
         }
@@ -342,29 +470,36 @@ impl<'a> Table<'a> {
         Ok(t)
     }
 
-    /// With a hash index: `Some(Some(i))`, the lowest-address symbol named `name`,
-    /// or `Some(None)` when it is not in the table. `None` without a hash index.
+    /// With a hash index: `Some(Some((index, record offset)))` of the
+    /// lowest-address symbol named `name`, or `Some(None)` when it is not in the
+    /// table. `None` without a hash index.
     #[inline]
-    pub(crate) fn hash_lookup(&self, name: &[u8]) -> Option<Option<u32>> {
+    pub(crate) fn hash_lookup(&self, name: &[u8]) -> Option<Option<(u32, u32)>> {
         self.accel.hash?;
         Some(self.hash_find(name))
     }
 
-    fn hash_find(&self, name: &[u8]) -> Option<u32> {
-        let slots = self.accel.hash?;
+    fn hash_find(&self, name: &[u8]) -> Option<(u32, u32)> {
+        let words = self.accel.hash?;
         let h = name_hash(name);
         let want = tag(h);
-        let n = slots.len();
+        let n = words.len() / HASH_SLOT_WORDS;
+        let e = self.layout.endian;
         let mut s = home(h, n);
         for _ in 0..n {
-            let v = *slots.get(s)?;
-            if v == HASH_EMPTY {
+            // NO-OVERFLOW: s < n, so the slot's words lie in `words`.
+            let at = s.wrapping_mul(HASH_SLOT_WORDS);
+            let Some(&[rel, block, kt]) = words.get(at..at.wrapping_add(HASH_SLOT_WORDS)) else {
+                return None;
+            };
+            if kt == HASH_EMPTY {
                 return None;
             }
-            if v >> 24 == want {
-                let i = v & 0x00ff_ffff;
-                if self.cmp_name(self.offset_of(i), name) == core::cmp::Ordering::Equal {
-                    return Some(i);
+            if kt & 0xff == want {
+                let marker = read_u32(self.raw.markers, usize::from(block), e).unwrap_or(0);
+                let off = marker.wrapping_add(u32::from(rel));
+                if self.cmp_name(off, name) == core::cmp::Ordering::Equal {
+                    return Some((slot_index(block, kt), off));
                 }
             }
             // NO-OVERFLOW: s < n.
@@ -383,5 +518,6 @@ impl<'a> Table<'a> {
 pub(crate) struct Accel<'a> {
     pub(crate) cache: Option<&'a ProbeCache>,
     pub(crate) block_offsets: Option<&'a [u16]>,
-    pub(crate) hash: Option<&'a [u32]>,
+    pub(crate) name_offsets: Option<&'a [u16]>,
+    pub(crate) hash: Option<&'a [u16]>,
 }

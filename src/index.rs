@@ -73,18 +73,20 @@ impl<'a> Table<'a> {
     }
 }
 
-/// The three accelerators of [`crate::accel`], owned.
+/// The accelerators of [`crate::accel`], owned.
 #[derive(Clone, Debug)]
 pub struct Accelerators {
     cache: Box<ProbeCache>,
     blocks: Option<Vec<u16>>,
-    hash: Option<Vec<u32>>,
+    names: Option<Vec<u16>>,
+    hash: Option<Vec<u16>>,
 }
 
 impl Accelerators {
-    /// Builds the probe cache, and the block offsets and hash index where the table
-    /// allows them (block offsets need every 256-symbol block under 64 KiB of names;
-    /// the hash index needs a full-name index).
+    /// Builds the probe cache, and the block offsets, name offsets and hash index
+    /// where the table allows them (the offsets need every 256-symbol block under
+    /// 64 KiB of names; name offsets need a name index, the hash index a full-name
+    /// index).
     pub fn build(table: &Table<'_>) -> Accelerators {
         let mut cache = Box::<ProbeCache>::default();
         cache.fill(table);
@@ -92,11 +94,19 @@ impl Accelerators {
         let blocks = accel::fill_block_offsets(table, &mut blocks)
             .ok()
             .map(|()| blocks);
-        let mut hash = vec![0u32; accel::hash_slots(accel::distinct_names(table))];
-        let hash = accel::fill_hash_index(table, &mut hash).ok().map(|()| hash);
+        // With the block offsets attached, the other two fill without walks.
+        let fast = blocks
+            .as_ref()
+            .and_then(|b| table.clone().with_block_offsets(b).ok());
+        let t = fast.as_ref().unwrap_or(table);
+        let mut names = vec![0u16; table.len() as usize];
+        let names = accel::fill_name_offsets(t, &mut names).ok().map(|()| names);
+        let mut hash = vec![0u16; accel::hash_index_len(accel::distinct_names(t))];
+        let hash = accel::fill_hash_index(t, &mut hash).ok().map(|()| hash);
         Accelerators {
             cache,
             blocks,
+            names,
             hash,
         }
     }
@@ -105,7 +115,8 @@ impl Accelerators {
     pub fn bytes(&self) -> usize {
         core::mem::size_of::<ProbeCache>()
             + self.blocks.as_ref().map_or(0, |b| b.len() * 2)
-            + self.hash.as_ref().map_or(0, |h| h.len() * 4)
+            + self.names.as_ref().map_or(0, |n| n.len() * 2)
+            + self.hash.as_ref().map_or(0, |h| h.len() * 2)
     }
 
     /// Attaches every accelerator that was built to `table` (which must be the
@@ -114,6 +125,9 @@ impl Accelerators {
         let mut t = table.with_probe_cache(&self.cache)?;
         if let Some(b) = &self.blocks {
             t = t.with_block_offsets(b)?;
+        }
+        if let Some(n) = &self.names {
+            t = t.with_name_offsets(n)?;
         }
         if let Some(h) = &self.hash {
             t = t.with_hash_index(h)?;

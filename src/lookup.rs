@@ -87,6 +87,15 @@ enum Probe {
     Greater,
 }
 
+/// Where a [`Table::lower_bound`] search ended: the first position past the
+/// predicate, and the record offset and probe of that position when the search
+/// probed it (every search that moved its upper end did).
+#[derive(Clone, Copy, Debug)]
+struct Bound {
+    pos: u32,
+    at: Option<(u32, Probe)>,
+}
+
 /// Probes `key` against `q`.
 fn probe_slice(key: &[u8], q: &[u8]) -> Probe {
     let n = key.len().min(q.len());
@@ -234,27 +243,54 @@ impl<'a> Table<'a> {
         probe_slice(cut_key(name, self.layout.seqs_key), q)
     }
 
-    /// Probes the full stored name at `off` against `q`, token by token, byte by
-    /// byte, stopping at the first difference.
+    /// Probes the full stored name at `off` against `q`, token by token, stopping
+    /// at the first difference. A token of up to 8 bytes is compared with the
+    /// query in one 64-bit step while at least 8 bytes of both remain readable;
+    /// the rest byte by byte.
     fn probe_stored(&self, off: u32, q: &[u8]) -> Probe {
         let rec = self.record(off);
-        let mut qi = q.iter();
-        let mut first = true;
+        let table = self.raw.token_table;
+        let mut qi = 0usize;
+        let mut skip = 1usize;
+        // NO-OVERFLOW (in this function): token starts are u16 and lengths at most
+        // KSYM_NAME_LEN; qi <= q.len() (a token is consumed only when the query
+        // holds it).
         for &c in self.codes(rec) {
-            let mut tok = self.token(c);
-            if first {
-                tok = tok.get(1..).unwrap_or(&[]);
-                first = false;
+            let t = self.tokens.get(usize::from(c)).copied().unwrap_or_default();
+            let start = usize::from(t.start).wrapping_add(skip);
+            let len = usize::from(t.len).saturating_sub(skip);
+            skip = 0;
+            if len <= 8 {
+                let tw: Option<&[u8; 8]> = table
+                    .get(start..start.wrapping_add(8))
+                    .and_then(|w| w.try_into().ok());
+                let qw: Option<&[u8; 8]> = q
+                    .get(qi..qi.wrapping_add(8))
+                    .and_then(|w| w.try_into().ok());
+                if let (Some(tw), Some(qw)) = (tw, qw) {
+                    let (tv, qv) = (u64::from_le_bytes(*tw), u64::from_le_bytes(*qw));
+                    let mask = u64::MAX.checked_shr(8u32.wrapping_sub(len as u32).wrapping_mul(8));
+                    let diff = (tv ^ qv) & mask.unwrap_or(0);
+                    if diff != 0 {
+                        // The lowest differing byte is the first in name order.
+                        let k = diff.trailing_zeros() & !7;
+                        let (tb, qb) = ((tv >> k) as u8, (qv >> k) as u8);
+                        return if tb < qb { Probe::Less } else { Probe::Greater };
+                    }
+                    qi = qi.wrapping_add(len);
+                    continue;
+                }
             }
+            let tok = table.get(start..start.wrapping_add(len)).unwrap_or(&[]);
             for &b in tok {
-                match qi.next() {
+                match q.get(qi) {
                     None => return Probe::Longer(b),
-                    Some(&x) if b == x => {}
+                    Some(&x) if b == x => qi = qi.wrapping_add(1),
                     Some(&x) => return if b < x { Probe::Less } else { Probe::Greater },
                 }
             }
         }
-        if qi.next().is_none() {
+        if qi >= q.len() {
             Probe::Equal
         } else {
             Probe::Less
@@ -264,6 +300,9 @@ impl<'a> Table<'a> {
     /// Probes name position `j` against `key`.
     #[inline]
     fn probe_pos(&self, j: u32, key: &[u8]) -> Probe {
+        if self.layout.seqs_key == SeqsKey::FullName {
+            return self.probe_stored(self.name_offset_at(j), key);
+        }
         self.probe(self.seq(j), key)
     }
 
@@ -284,12 +323,14 @@ impl<'a> Table<'a> {
 
     /// [`Table::partition`] over the whole index, taking the offsets of the first
     /// probes from the [`ProbeCache`](crate::accel::ProbeCache) when one is attached.
-    fn lower_bound(&self, key: &[u8], past: impl Fn(Probe) -> bool) -> u32 {
-        let cache = self
-            .accel
-            .cache
-            .filter(|_| self.layout.seqs_key == SeqsKey::FullName);
+    fn lower_bound(&self, key: &[u8], past: impl Fn(Probe) -> bool) -> Bound {
+        let full = self.layout.seqs_key == SeqsKey::FullName;
+        let cache = self.accel.cache.filter(|_| full);
+        if full && self.cheap_offsets() {
+            return self.lower_bound_ahead(key, cache, past);
+        }
         let (mut lo, mut hi) = (0u32, self.raw.num_syms);
+        let mut at = None;
         let mut node = 1usize;
         while lo < hi {
             // Cached levels probe the plain midpoint, whose offset the cache holds;
@@ -299,12 +340,17 @@ impl<'a> Table<'a> {
                 Some(_) => midpoint(lo, hi),
                 None => self.pick(lo, hi),
             };
-            let p = match cached {
-                Some(off) => self.probe_stored(off, key),
-                None => self.probe_pos(mid, key),
+            let (p, off) = match cached {
+                Some(off) => (self.probe_stored(off, key), Some(off)),
+                None if full => {
+                    let off = self.name_offset_at(mid);
+                    (self.probe_stored(off, key), Some(off))
+                }
+                None => (self.probe_pos(mid, key), None),
             };
             if past(p) {
                 hi = mid;
+                at = off.map(|o| (o, p));
                 node = node.saturating_mul(2);
             } else {
                 // NO-OVERFLOW: mid < hi.
@@ -312,7 +358,89 @@ impl<'a> Table<'a> {
                 node = node.saturating_mul(2).saturating_add(1);
             }
         }
-        lo
+        Bound { pos: lo, at }
+    }
+
+    /// [`Table::lower_bound`] when record offsets come without a walk. Below the
+    /// levels the [`ProbeCache`](crate::accel::ProbeCache) serves, each round
+    /// splits the range in eight: the record offsets of all seven pivots are
+    /// computed and the first byte of each record is loaded before any is
+    /// compared, so their cache misses overlap (seven loads in flight instead of
+    /// one), and three comparisons then pick the eighth. Three binary levels cost
+    /// one round trip to memory instead of three. (`black_box` keeps the loads
+    /// where they are: the core has no `unsafe` for a prefetch instruction.)
+    fn lower_bound_ahead(
+        &self,
+        key: &[u8],
+        cache: Option<&crate::accel::ProbeCache>,
+        past: impl Fn(Probe) -> bool,
+    ) -> Bound {
+        const WAYS: u32 = 4;
+        const _: () = assert!(WAYS.is_power_of_two());
+        let names = self.raw.names;
+        let (mut lo, mut hi) = (0u32, self.raw.num_syms);
+        let mut at = None;
+        // NO-OVERFLOW (in this function): lo <= hi <= num_syms; pivots lie in
+        // [lo, hi); nodes saturate.
+        if let Some(c) = cache {
+            let mut node = 1usize;
+            while lo < hi {
+                let Some(off) = c.get(node) else { break };
+                let mid = midpoint(lo, hi);
+                let p = self.probe_stored(off, key);
+                if past(p) {
+                    hi = mid;
+                    at = Some((off, p));
+                    node = node.saturating_mul(2);
+                } else {
+                    lo = mid.wrapping_add(1);
+                    node = node.saturating_mul(2).saturating_add(1);
+                }
+            }
+        }
+        while hi.wrapping_sub(lo) >= WAYS {
+            let m = u64::from(hi.wrapping_sub(lo));
+            let mut pos = [0u32; WAYS as usize - 1];
+            let mut offs = [0u32; WAYS as usize - 1];
+            for (k, (p, o)) in (1u64..).zip(pos.iter_mut().zip(offs.iter_mut())) {
+                // m * k / WAYS < m, so the pivot stays below hi.
+                *p = lo.wrapping_add((m.wrapping_mul(k) >> WAYS.trailing_zeros()) as u32);
+                *o = self.name_offset_at(*p);
+            }
+            core::hint::black_box(offs.map(|o| names.get(o as usize).copied()));
+            // The first pivot whose probe is past: the answer lies after the
+            // one before it and at or before it.
+            let (mut a, mut b) = (0usize, offs.len());
+            while a < b {
+                let c = a.wrapping_add(b) / 2;
+                let off = offs.get(c).copied().unwrap_or(0);
+                let p = self.probe_stored(off, key);
+                if past(p) {
+                    b = c;
+                    at = Some((off, p));
+                } else {
+                    a = c.wrapping_add(1);
+                }
+            }
+            if let Some(&p) = a.checked_sub(1).and_then(|k| pos.get(k)) {
+                lo = p.wrapping_add(1);
+            }
+            if let Some(&p) = pos.get(a) {
+                hi = p;
+            }
+        }
+        while lo < hi {
+            let mid = midpoint(lo, hi);
+            let off = self.name_offset_at(mid);
+            let p = self.probe_stored(off, key);
+            if past(p) {
+                hi = mid;
+                at = Some((off, p));
+            } else {
+                lo = mid.wrapping_add(1);
+            }
+        }
+        Bound { pos: lo, at }
     }
 
     /// The first name position at or after `from` whose probe satisfies `past`,
@@ -340,7 +468,7 @@ impl<'a> Table<'a> {
     /// The first name position whose key is at least `key` (the start of its equal
     /// range), by the hash index when one is attached and knows the answer.
     fn first_at_least(&self, key: &[u8]) -> u32 {
-        self.lower_bound(key, |p| p != Probe::Less)
+        self.lower_bound(key, |p| p != Probe::Less).pos
     }
 
     /// The name-index ranges for search key `key`: keys equal to it, and (when
@@ -456,8 +584,7 @@ impl<'a> Table<'a> {
                 let mut count = 0u32;
                 for (lo, hi) in [ranges.exact, ranges.dotted, ranges.straddle] {
                     for j in lo..hi {
-                        let i = self.seq(j);
-                        if self.classify(self.offset_of(i), name, opts).is_some() {
+                        if self.classify(self.name_offset_at(j), name, opts).is_some() {
                             // NO-OVERFLOW: at most num_syms.
                             count = count.wrapping_add(1);
                         }
@@ -488,17 +615,20 @@ impl<'a> Table<'a> {
             return None;
         }
         if let Some(hit) = self.hash_lookup(name) {
-            return hit.and_then(|i| self.symbol(i));
+            return hit.map(|(i, off)| self.symbol_at(i, off));
         }
         if self.layout.seqs != SeqsFormat::None && self.layout.seqs_key == SeqsKey::FullName {
             // The first entry of the equal range is the lowest address.
-            let j = self.first_at_least(name);
-            if j >= self.raw.num_syms {
+            let b = self.lower_bound(name, |p| p != Probe::Less);
+            if b.pos >= self.raw.num_syms {
                 return None;
             }
-            let i = self.seq(j);
-            let off = self.offset_of(i);
-            return (self.cmp_name(off, name) == Ordering::Equal).then(|| self.symbol_at(i, off));
+            // The search probed the name at `pos` unless it never moved `hi`.
+            let (off, p) = b.at.unwrap_or_else(|| {
+                let off = self.name_offset_at(b.pos);
+                (off, self.probe_stored(off, name))
+            });
+            return (p == Probe::Equal).then(|| self.symbol_at(self.seq(b.pos), off));
         }
         self.matches(name, Match::EXACT).next().map(|f| f.symbol)
     }
@@ -705,7 +835,7 @@ impl Matches<'_, '_> {
                 let kind = if range_no == 0 && exact_known {
                     Some(MatchKind::Exact)
                 } else {
-                    t.classify(t.offset_of(i), q, opts)
+                    t.classify(t.name_offset_at(j), q, opts)
                 };
                 let Some(kind) = kind else { continue };
                 // Insert in index order, dropping the largest when full.
@@ -747,8 +877,7 @@ impl Iterator for Matches<'_, '_> {
                 if *j >= t.raw.num_syms {
                     return None;
                 }
-                let i = t.seq(*j);
-                let off = t.offset_of(i);
+                let (i, off) = (t.seq(*j), t.name_offset_at(*j));
                 if t.cmp_name(off, self.query) != Ordering::Equal {
                     self.plan = Plan::Empty;
                     return None;

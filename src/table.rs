@@ -656,7 +656,7 @@ impl<'a> Table<'a> {
         let mid = midpoint(lo, hi);
         // NO-OVERFLOW: lo <= hi; mid - w and mid + w stay in [lo, hi].
         let w = (hi.wrapping_sub(lo) / 4).min(8);
-        if w == 0 || self.layout.seqs == SeqsFormat::None || self.accel.block_offsets.is_some() {
+        if w == 0 || self.layout.seqs == SeqsFormat::None || self.cheap_offsets() {
             return mid;
         }
         let mut best = mid;

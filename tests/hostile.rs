@@ -1017,7 +1017,8 @@ fn empty_tables() {
 #[test]
 fn hostile_accelerators_are_refused() {
     use kallsyms::accel::{
-        distinct_names, fill_block_offsets, fill_hash_index, hash_slots, ProbeCache, HASH_EMPTY,
+        distinct_names, fill_block_offsets, fill_hash_index, fill_name_offsets, hash_index_len,
+        ProbeCache, HASH_EMPTY, HASH_SLOT_WORDS,
     };
     let a = debian();
     let t = Table::new(a.raw(), a.layout).unwrap();
@@ -1044,39 +1045,58 @@ fn hostile_accelerators_are_refused() {
     bad[300] = u16::MAX;
     assert!(t.clone().with_block_offsets(&bad).is_err());
 
+    // Name offsets: short, or one entry off.
+    let mut names = vec![0u16; 700];
+    fill_name_offsets(&t, &mut names).unwrap();
+    let e = t.clone().with_name_offsets(&names[..699]).unwrap_err();
+    assert_eq!(e, FormatError::new(SeqsOfNames, 0, BadLayout));
+    let mut bad = names.clone();
+    bad[123] ^= 1;
+    let e = t.clone().with_name_offsets(&bad).unwrap_err();
+    assert_eq!(e, FormatError::new(Names, 123, BadMarker));
+    let named = t.clone().with_name_offsets(&names).unwrap();
+
     // Hash index: a slot naming a symbol out of range, a slot moved, one missing,
-    // one extra, all empty.
-    let mut hash = vec![0u32; hash_slots(distinct_names(&t))];
+    // one extra, one pointing at another record, all empty.
+    let mut hash = vec![0u16; hash_index_len(distinct_names(&t))];
     fill_hash_index(&t, &mut hash).unwrap();
     let good = t.clone().with_hash_index(&hash).unwrap();
-    let full: Vec<usize> = (0..hash.len()).filter(|&s| hash[s] != HASH_EMPTY).collect();
+    let w = HASH_SLOT_WORDS;
+    let slots = hash.len() / w;
+    let full: Vec<usize> = (0..slots)
+        .filter(|&s| hash[s * w + 2] != HASH_EMPTY)
+        .collect();
+    let empty = (0..slots).find(|&s| hash[s * w + 2] == HASH_EMPTY).unwrap();
     let mut h = hash.clone();
-    h[full[0]] = (h[full[0]] & 0xff00_0000) | 0x00ff_fff0;
-    assert_eq!(
-        t.clone().with_hash_index(&h).unwrap_err(),
-        FormatError::new(SeqsOfNames, 0xff_fff0, SeqNotSorted)
-    );
+    h[full[0] * w + 1] = 0x7fff;
+    let e = t.clone().with_hash_index(&h).unwrap_err();
+    assert_eq!((e.array, e.kind), (SeqsOfNames, SeqNotSorted));
+    assert!(e.index >= 0x7fff * 256);
     let mut h = hash.clone();
-    h[full[1]] = HASH_EMPTY;
+    h[full[1] * w + 2] = HASH_EMPTY;
     let e = t.clone().with_hash_index(&h).unwrap_err();
     assert_eq!((e.array, e.kind), (SeqsOfNames, SeqNotSorted));
     let mut h = hash.clone();
-    let empty = (0..h.len()).find(|&s| h[s] == HASH_EMPTY).unwrap();
-    h[empty] = h[full[2]];
+    h.copy_within(full[2] * w..full[2] * w + w, empty * w);
+    let e = t.clone().with_hash_index(&h).unwrap_err();
+    assert_eq!((e.array, e.kind), (SeqsOfNames, SeqNotSorted));
+    let mut h = hash.clone();
+    h[full[3] * w] = h[full[3] * w].wrapping_add(1);
     let e = t.clone().with_hash_index(&h).unwrap_err();
     assert_eq!((e.array, e.kind), (SeqsOfNames, SeqNotSorted));
     let h = vec![HASH_EMPTY; hash.len()];
     assert!(t.clone().with_hash_index(&h).is_err());
     assert!(t.clone().with_hash_index(&[]).is_err());
+    assert!(t.clone().with_hash_index(&hash[..hash.len() - 1]).is_err());
     // Random slots never attach, and never hang or panic on the way.
     let mut x = 0x1234_5678u32;
     for _ in 0..50 {
-        let h: Vec<u32> = (0..hash.len())
+        let h: Vec<u16> = (0..hash.len())
             .map(|_| {
                 x ^= x << 13;
                 x ^= x >> 17;
                 x ^= x << 5;
-                x
+                x as u16
             })
             .collect();
         assert!(t.clone().with_hash_index(&h).is_err());
@@ -1086,5 +1106,6 @@ fn hostile_accelerators_are_refused() {
     for s in t.iter().step_by(7) {
         let name = t.name(&s, &mut buf).to_vec();
         assert_eq!(good.lookup_name(&name), t.lookup_name(&name));
+        assert_eq!(named.lookup_name(&name), t.lookup_name(&name));
     }
 }

@@ -18,7 +18,8 @@
 use std::collections::HashMap;
 
 use kallsyms::accel::{
-    distinct_names, fill_block_offsets, fill_hash_index, hash_slots, ProbeCache,
+    distinct_names, fill_block_offsets, fill_hash_index, fill_name_offsets, hash_index_len,
+    ProbeCache,
 };
 use kallsyms::build::{build, Options, SymbolList};
 use kallsyms::{
@@ -405,10 +406,11 @@ fn run(
     let mut cache = Box::<ProbeCache>::default();
     let mut blocks = vec![0u16; t.len() as usize];
     let hash_ok = t.has_name_index() && layout.seqs_key == SeqsKey::FullName;
+    let mut names = vec![0u16; t.len() as usize];
     let mut hash = vec![
-        0u32;
+        0u16;
         if hash_ok {
-            hash_slots(distinct_names(&t))
+            hash_index_len(distinct_names(&t))
         } else {
             0
         }
@@ -421,6 +423,10 @@ fn run(
     if accel.1 {
         fill_block_offsets(&t, &mut blocks).unwrap();
         a = a.with_block_offsets(&blocks).unwrap();
+        if t.has_name_index() {
+            fill_name_offsets(&t, &mut names).unwrap();
+            a = a.with_name_offsets(&names).unwrap();
+        }
     }
     if accel.2 && hash_ok {
         fill_hash_index(&t, &mut hash).unwrap();

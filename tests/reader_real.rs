@@ -72,7 +72,8 @@ fn names_and_types_equal_the_tools_comments() {
 struct Accels {
     cache: Box<kallsyms::accel::ProbeCache>,
     blocks: Vec<u16>,
-    hash: Vec<u32>,
+    names: Vec<u16>,
+    hash: Vec<u16>,
 }
 
 impl Accels {
@@ -81,16 +82,21 @@ impl Accels {
         kallsyms::accel::ProbeCache::fill(&mut cache, t);
         let mut blocks = vec![0u16; t.len() as usize];
         kallsyms::accel::fill_block_offsets(t, &mut blocks).unwrap();
-        let mut hash = vec![0u32; kallsyms::accel::hash_slots(kallsyms::accel::distinct_names(t))];
+        let mut names = vec![0u16; t.len() as usize];
+        kallsyms::accel::fill_name_offsets(t, &mut names).unwrap();
+        let mut hash =
+            vec![0u16; kallsyms::accel::hash_index_len(kallsyms::accel::distinct_names(t))];
         kallsyms::accel::fill_hash_index(t, &mut hash).unwrap();
         Accels {
             cache,
             blocks,
+            names,
             hash,
         }
     }
 
-    /// The table bare, with the probe cache, with block offsets, and with all three.
+    /// The table bare, with the probe cache, with block offsets, with name offsets
+    /// (and the cache), and with everything.
     fn variants<'a>(&'a self, t: &Table<'a>) -> Vec<(&'static str, Table<'a>)> {
         vec![
             ("bare", t.clone()),
@@ -100,11 +106,21 @@ impl Accels {
                 t.clone().with_block_offsets(&self.blocks).unwrap(),
             ),
             (
+                "names",
+                t.clone()
+                    .with_probe_cache(&self.cache)
+                    .unwrap()
+                    .with_name_offsets(&self.names)
+                    .unwrap(),
+            ),
+            (
                 "all",
                 t.clone()
                     .with_probe_cache(&self.cache)
                     .unwrap()
                     .with_block_offsets(&self.blocks)
+                    .unwrap()
+                    .with_name_offsets(&self.names)
                     .unwrap()
                     .with_hash_index(&self.hash)
                     .unwrap(),

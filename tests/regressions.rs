@@ -211,5 +211,7 @@ fn layout_linux_saturates_absurd_versions() {
 #[test]
 fn hash_slots_saturates() {
     assert!(kallsyms::accel::hash_slots(u32::MAX) >= u32::MAX as usize);
-    assert_eq!(kallsyms::accel::hash_slots(2), 4);
+    assert_eq!(kallsyms::accel::hash_slots(2), 3);
+    assert_eq!(kallsyms::accel::hash_slots(300), 400);
+    assert!(kallsyms::accel::hash_index_len(u32::MAX) >= u32::MAX as usize);
 }

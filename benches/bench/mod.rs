@@ -4,7 +4,7 @@
 mod plot;
 mod synth;
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -34,15 +34,22 @@ pub struct Row {
 }
 
 /// Times `f` (which runs `per` operations) and returns ns per operation: the best of
-/// several rounds, each at least ~60 ms.
+/// seven rounds (the best is the one least disturbed by other work on the machine),
+/// each at least ~30 ms (`KALLSYMS_BENCH_MS` sets another length,
+/// e.g. for a profile dominated by the timed loops).
 fn time_ns(per: usize, mut f: impl FnMut() -> u64) -> f64 {
     let per = per.max(1);
     let t = Instant::now();
     black_box(f());
     let once = t.elapsed().max(Duration::from_micros(1));
-    let reps = ((Duration::from_millis(60).as_nanos() / once.as_nanos()) as usize).clamp(1, 1000);
+    let round_ms = std::env::var("KALLSYMS_BENCH_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let reps =
+        ((Duration::from_millis(round_ms).as_nanos() / once.as_nanos()) as usize).clamp(1, 100_000);
     let mut best = f64::MAX;
-    for _ in 0..3 {
+    for _ in 0..7 {
         let t = Instant::now();
         for _ in 0..reps {
             black_box(f());
@@ -51,6 +58,40 @@ fn time_ns(per: usize, mut f: impl FnMut() -> u64) -> f64 {
         best = best.min(ns);
     }
     best
+}
+
+/// Whether any of `ops` is selected by `KALLSYMS_BENCH_OPS` (a comma-separated list
+/// of operation names; all when unset).
+fn wanted(ops: &[&str]) -> bool {
+    match std::env::var("KALLSYMS_BENCH_OPS") {
+        Ok(list) => list.split(',').any(|o| ops.contains(&o.trim())),
+        Err(_) => true,
+    }
+}
+
+/// Packs NUL-terminated copies of `list` into one buffer; returns it and where
+/// each starts.
+fn pack(list: &[Vec<u8>]) -> (Vec<u8>, Vec<(usize, usize)>) {
+    let mut buf = Vec::with_capacity(list.iter().map(|n| n.len() + 1).sum());
+    let mut at = Vec::with_capacity(list.len());
+    for n in list {
+        at.push((buf.len(), n.len()));
+        buf.extend_from_slice(n);
+        buf.push(0);
+    }
+    (buf, at)
+}
+
+/// The names of a [`pack`]ed buffer, as byte slices and as C strings.
+fn unpack<'b>(buf: &'b [u8], at: &[(usize, usize)]) -> (Vec<&'b [u8]>, Vec<&'b CStr>) {
+    at.iter()
+        .map(|&(a, l)| {
+            (
+                &buf[a..a + l],
+                CStr::from_bytes_with_nul(&buf[a..=a + l]).unwrap(),
+            )
+        })
+        .unzip()
 }
 
 /// A deterministic shuffle (xorshift), so runs are comparable.
@@ -151,13 +192,20 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
     cache.fill(&bare);
     let mut blocks = vec![0u16; n as usize];
     accel::fill_block_offsets(&bare, &mut blocks).expect("block offsets fit");
-    let mut hash = vec![0u32; accel::hash_slots(accel::distinct_names(&bare))];
-    accel::fill_hash_index(&bare, &mut hash).expect("hash index");
+    let blocked = bare.clone().with_block_offsets(&blocks).unwrap();
+    let mut hash = vec![0u16; accel::hash_index_len(accel::distinct_names(&blocked))];
+    accel::fill_hash_index(&blocked, &mut hash).expect("hash index");
     let cached = bare.clone().with_probe_cache(&cache).unwrap();
     let idx2 = cached.clone().with_block_offsets(&blocks).unwrap();
-    let idx8 = idx2.clone().with_hash_index(&hash).unwrap();
+    let mut name_offs = vec![0u16; n as usize];
+    accel::fill_name_offsets(&blocked, &mut name_offs).expect("name offsets fit");
+    // Name lookups with the name-order offsets only; address lookups with the
+    // address-order block offsets only: each is a 2-byte-per-symbol index.
+    let names2 = cached.clone().with_name_offsets(&name_offs).unwrap();
+    // Name lookups with the hash index only (it answers every one, found or not).
+    let idx8 = cached.clone().with_hash_index(&hash).unwrap();
     let idx2_bytes = blocks.len() * 2;
-    let idx8_bytes = idx2_bytes + hash.len() * 4;
+    let idx8_bytes = hash.len() * 2;
 
     let kt = subject.kernel_tables();
     let k = kernel_ref::session(&kt).expect("kernel reference session");
@@ -174,11 +222,6 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
     names.retain(|n| !n.is_empty());
     shuffle(&mut names, 0x5eed);
     names.truncate(limit);
-    let cnames: Vec<CString> = names
-        .iter()
-        .map(|n| CString::new(n.clone()).unwrap())
-        .collect();
-    let crefs: Vec<&std::ffi::CStr> = cnames.iter().map(|c| c.as_c_str()).collect();
     let missing: Vec<Vec<u8>> = names
         .iter()
         .map(|n| {
@@ -187,11 +230,13 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
             m
         })
         .collect();
-    let cmissing: Vec<CString> = missing
-        .iter()
-        .map(|n| CString::new(n.clone()).unwrap())
-        .collect();
-    let cmissing_refs: Vec<&std::ffi::CStr> = cmissing.iter().map(|c| c.as_c_str()).collect();
+    // The queries lie one after another in one buffer, in query order, as a
+    // caller's array of names would (BPF multi-attach, a kprobe list): both sides
+    // read the same bytes, and neither pays a cache miss per query string.
+    let (names_buf, names_at) = pack(&names);
+    let (missing_buf, missing_at) = pack(&missing);
+    let (names, crefs) = unpack(&names_buf, &names_at);
+    let (missing, cmissing_refs) = unpack(&missing_buf, &missing_at);
     let mut addrs: Vec<u64> = Vec::with_capacity(names.len());
     let mut seed = 0x1234_5678_u64;
     for i in 0..names.len().min(n as usize) {
@@ -227,7 +272,7 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
     // Correctness first: every answer equals the kernel's.
     for (name, c) in names.iter().zip(&crefs) {
         let want = k.lookup_name(c.to_bytes());
-        for t in [&bare, &cached, &idx2, &idx8] {
+        for t in [&bare, &cached, &idx2, &names2, &idx8] {
             assert_eq!(t.lookup_name(name).map_or(0, |s| s.address), want);
         }
     }
@@ -268,7 +313,10 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
     }
 
     let table = subject.name.clone();
-    let mut push = |op, ours_ns, kernel_ns, bytes| {
+    let mut push = |op: &'static str, ours_ns: f64, kernel_ns: f64, bytes| {
+        if !wanted(&[op]) {
+            return;
+        }
         rows.push(Row {
             op,
             table: table.clone(),
@@ -279,7 +327,17 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
         })
     };
 
-    let kernel_lookup = time_ns(crefs.len(), || k.bench_lookup_name(&crefs));
+    let kernel_lookup = if wanted(&[
+        "lookup_name",
+        "lookup_name_nocache",
+        "lookup_name_idx2",
+        "lookup_name_idx8",
+        "lookup_suffix",
+    ]) {
+        time_ns(crefs.len(), || k.bench_lookup_name(&crefs))
+    } else {
+        0.0
+    };
     let lookup = |t: &Table<'_>| {
         time_ns(names.len(), || {
             names.iter().fold(0u64, |acc, n| {
@@ -287,77 +345,96 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
             })
         })
     };
-    push("lookup_name", lookup(&cached), kernel_lookup, 4092);
-    push("lookup_name_nocache", lookup(&bare), kernel_lookup, 0);
+    let lookup = |op, t: &Table<'_>| if wanted(&[op]) { lookup(t) } else { 0.0 };
+    push(
+        "lookup_name",
+        lookup("lookup_name", &cached),
+        kernel_lookup,
+        4092,
+    );
+    push(
+        "lookup_name_nocache",
+        lookup("lookup_name_nocache", &bare),
+        kernel_lookup,
+        0,
+    );
     push(
         "lookup_name_idx2",
-        lookup(&idx2),
+        lookup("lookup_name_idx2", &names2),
         kernel_lookup,
         idx2_bytes + 4092,
     );
     push(
         "lookup_name_idx8",
-        lookup(&idx8),
+        lookup("lookup_name_idx8", &idx8),
         kernel_lookup,
         idx8_bytes + 4092,
     );
 
-    let kernel_missing = time_ns(cmissing_refs.len(), || k.bench_lookup_name(&cmissing_refs));
-    let ours_missing = time_ns(missing.len(), || {
-        missing.iter().fold(0u64, |acc, n| {
-            acc.wrapping_add(cached.lookup_name(n).map_or(0, |s| s.address))
-        })
-    });
-    push("lookup_missing", ours_missing, kernel_missing, 4092);
+    if wanted(&["lookup_missing"]) {
+        let kernel_missing = time_ns(cmissing_refs.len(), || k.bench_lookup_name(&cmissing_refs));
+        let ours_missing = time_ns(missing.len(), || {
+            missing.iter().fold(0u64, |acc, n| {
+                acc.wrapping_add(cached.lookup_name(n).map_or(0, |s| s.address))
+            })
+        });
+        push("lookup_missing", ours_missing, kernel_missing, 4092);
+    }
 
     // Suffix-aware: the first match of every name's base under Match::ALL. The
     // kernel has no such lookup (a full scan would be its only way): the baseline is
     // its exact lookup of the same names.
-    let bases: Vec<&[u8]> = names
-        .iter()
-        .map(|n| kallsyms::base_name(n, Match::ALL))
-        .collect();
-    let ours_suffix = time_ns(bases.len(), || {
-        bases.iter().fold(0u64, |acc, b| {
-            acc.wrapping_add(
-                cached
-                    .matches(b, Match::ALL)
-                    .next()
-                    .map_or(0, |f| f.symbol.address),
-            )
-        })
-    });
-    push("lookup_suffix", ours_suffix, kernel_lookup, 4092);
-
-    let kernel_addr = time_ns(addrs.len(), || k.bench_lookup(&addrs));
-    let addr = |t: &Table<'_>| {
-        time_ns(addrs.len(), || {
-            let mut nb = [0u8; KSYM_NAME_LEN];
-            addrs
-                .iter()
-                .fold(0u64, |acc, &a| match t.lookup_address(a) {
-                    Some((sym, p)) => acc
-                        .wrapping_add(t.name(&sym, &mut nb).len() as u64)
-                        .wrapping_add(p.size ^ p.offset),
-                    None => acc,
-                })
-        })
-    };
-    push("lookup_addr", addr(&cached), kernel_addr, 0);
-    push("lookup_addr_idx2", addr(&idx2), kernel_addr, idx2_bytes);
-
-    let kernel_iter = time_ns(n as usize, || k.bench_on_each_symbol());
-    let ours_iter = time_ns(n as usize, || {
-        let mut acc = 0u64;
-        cached.on_each_symbol(|name, a| {
-            acc = acc.wrapping_add(a ^ u64::from(name.first().copied().unwrap_or(0)));
-            std::ops::ControlFlow::<()>::Continue(())
+    if wanted(&["lookup_suffix"]) {
+        let bases: Vec<&[u8]> = names
+            .iter()
+            .map(|n| kallsyms::base_name(n, Match::ALL))
+            .collect();
+        let ours_suffix = time_ns(bases.len(), || {
+            bases.iter().fold(0u64, |acc, b| {
+                acc.wrapping_add(
+                    cached
+                        .matches(b, Match::ALL)
+                        .next()
+                        .map_or(0, |f| f.symbol.address),
+                )
+            })
         });
-        acc
-    });
-    push("iterate", ours_iter, kernel_iter, 0);
+        push("lookup_suffix", ours_suffix, kernel_lookup, 4092);
+    }
 
-    if !dup_names.is_empty() {
+    if wanted(&["lookup_addr", "lookup_addr_idx2"]) {
+        let kernel_addr = time_ns(addrs.len(), || k.bench_lookup(&addrs));
+        let addr = |t: &Table<'_>| {
+            time_ns(addrs.len(), || {
+                let mut nb = [0u8; KSYM_NAME_LEN];
+                addrs
+                    .iter()
+                    .fold(0u64, |acc, &a| match t.lookup_address(a) {
+                        Some((sym, p)) => acc
+                            .wrapping_add(t.name(&sym, &mut nb).len() as u64)
+                            .wrapping_add(p.size ^ p.offset),
+                        None => acc,
+                    })
+            })
+        };
+        push("lookup_addr", addr(&cached), kernel_addr, 0);
+        push("lookup_addr_idx2", addr(&idx2), kernel_addr, idx2_bytes);
+    }
+
+    if wanted(&["iterate"]) {
+        let kernel_iter = time_ns(n as usize, || k.bench_on_each_symbol());
+        let ours_iter = time_ns(n as usize, || {
+            let mut acc = 0u64;
+            cached.on_each_symbol(|name, a| {
+                acc = acc.wrapping_add(a ^ u64::from(name.first().copied().unwrap_or(0)));
+                std::ops::ControlFlow::<()>::Continue(())
+            });
+            acc
+        });
+        push("iterate", ours_iter, kernel_iter, 0);
+    }
+
+    if !dup_names.is_empty() && wanted(&["match_walk", "klp_resolve"]) {
         let kernel_walk = time_ns(cdup_refs.len(), || k.bench_on_each_match_symbol(&cdup_refs));
         let ours_walk = time_ns(dup_names.len(), || {
             dup_names.iter().fold(0u64, |acc, d| {
@@ -387,7 +464,7 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
 
     // The builder, whole process for the C tool; ours runs the same work (read the
     // map, build, write the .S) in process.
-    if let Some(c_tool) = kernel_ref::scripts_kallsyms() {
+    if let Some(c_tool) = kernel_ref::scripts_kallsyms().filter(|_| wanted(&["build"])) {
         let dir = std::env::temp_dir().join(format!("kallsyms-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let map_path = dir.join("in.map");
@@ -442,7 +519,14 @@ pub fn main() {
         std::process::exit(1);
     }
     let mut subjects: Vec<Subject> = Vec::new();
+    let only = std::env::var("KALLSYMS_BENCH_TABLES").ok();
     for fx in &crate::sfile::FIXTURES {
+        if only
+            .as_ref()
+            .is_some_and(|o| !o.split(',').any(|t| fx.stem.contains(t.trim())))
+        {
+            continue;
+        }
         subjects.push(Subject::new(
             fx.stem,
             crate::sfile::data(fx.map),

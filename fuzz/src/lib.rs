@@ -31,7 +31,8 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use kallsyms::accel::{
-    distinct_names, fill_block_offsets, fill_hash_index, hash_slots, ProbeCache,
+    distinct_names, fill_block_offsets, fill_hash_index, fill_name_offsets, hash_index_len,
+    ProbeCache,
 };
 use kallsyms::index::{Accelerators, NameIndex};
 use kallsyms::livepatch::{find_object_symbol, AddressZero, KlpError, KlpObject};
@@ -704,10 +705,11 @@ pub fn with_accelerators(t: &Table<'_>, model: &Model, flags: u8, rest: &[u8]) {
     let want_hash = flags & flag::HASH_INDEX != 0
         && t.has_name_index()
         && t.layout().seqs_key == SeqsKey::FullName;
+    let mut names = vec![0u16; if blocks.is_empty() { 0 } else { t.len() as usize }];
     let mut hash = vec![
-        0u32;
+        0u16;
         if want_hash {
-            hash_slots(distinct_names(t))
+            hash_index_len(distinct_names(t))
         } else {
             0
         }
@@ -720,6 +722,12 @@ pub fn with_accelerators(t: &Table<'_>, model: &Model, flags: u8, rest: &[u8]) {
     // Fails only for a block of names over 64 KiB.
     if !blocks.is_empty() && fill_block_offsets(t, &mut blocks).is_ok() {
         acc = acc.with_block_offsets(&blocks).expect("own blocks attach");
+        if t.has_name_index() {
+            fill_name_offsets(&acc, &mut names).expect("name offsets fill as blocks do");
+            acc = acc
+                .with_name_offsets(&names)
+                .expect("own name offsets attach");
+        }
     }
     if want_hash {
         let filled = fill_hash_index(t, &mut hash);
@@ -748,10 +756,13 @@ pub fn with_accelerators(t: &Table<'_>, model: &Model, flags: u8, rest: &[u8]) {
         if let Ok(b) = t.clone().with_block_offsets(&fb) {
             sweep(&b, model, &[]);
         }
-        let fh: Vec<u32> = rest
-            .chunks_exact(4)
-            .take(4096)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        if let Ok(b) = t.clone().with_name_offsets(&fb) {
+            sweep(&b, model, &[]);
+        }
+        let fh: Vec<u16> = rest
+            .chunks_exact(2)
+            .take(3 * 4096)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
             .collect();
         if let Ok(h) = t.clone().with_hash_index(&fh) {
             sweep(&h, model, &[]);
