@@ -359,11 +359,13 @@ impl SymbolList {
     }
 
     /// Symbol `i`.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<MapSymbol<'_>> {
         let e = self.entries.get(i)?;
         Some(self.entry(e))
     }
 
+    #[inline]
     fn entry(&self, e: &Entry) -> MapSymbol<'_> {
         let start = e.start as usize;
         let name = self

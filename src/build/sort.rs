@@ -52,6 +52,7 @@ pub fn address_order(keys: &mut [(u64, u64)]) -> Vec<u32> {
 
 /// The name key of a seqs order: the whole name, or the name cut as the 6.2 - 6.10
 /// `--lto-clang` `cleanup_symbol_name()` cut it (see [`SeqsKey`]).
+#[inline]
 pub fn seqs_key(name: &[u8], key: SeqsKey) -> &[u8] {
     let cut = match key {
         SeqsKey::FullName => None,
@@ -67,9 +68,14 @@ pub fn seqs_key(name: &[u8], key: SeqsKey) -> &[u8] {
 /// Bytes `8 * depth ..` of `name` as a big-endian integer, zero-padded. Names hold no
 /// NUL, so integer order is `strcmp()` order, and a chunk whose last byte is 0 is the
 /// last chunk of its name.
+#[inline]
 fn chunk(name: &[u8], depth: usize) -> u64 {
+    let rest = name.get(depth * 8..).unwrap_or_default();
+    if let Some(Ok(b)) = rest.get(..8).map(<[u8; 8]>::try_from) {
+        return u64::from_be_bytes(b);
+    }
     let mut p = [0u8; 8];
-    for (d, s) in p.iter_mut().zip(name.iter().skip(depth * 8)) {
+    for (d, s) in p.iter_mut().zip(rest) {
         *d = *s;
     }
     u64::from_be_bytes(p)
@@ -89,20 +95,51 @@ pub fn name_order<'a>(
     key: SeqsKey,
 ) -> Vec<u32> {
     let name = |i: u32| seqs_key(name(i as usize), key);
-    let mut v: Vec<(u64, u32)> = (0..n as u32).map(|i| (chunk(name(i), 0), i)).collect();
+    let mut v: Vec<(u64, u32)> = Vec::with_capacity(n);
+    let mut rest_len: Vec<u32> = Vec::with_capacity(n);
+    for i in 0..n as u32 {
+        let s = name(i);
+        v.push((chunk(s, 0), i));
+        rest_len.push(s.len().saturating_sub(8) as u32);
+    }
     sort_pairs(&mut v);
-    // The rest of every name, copied in this order: the runs refined below then read
-    // neighbouring text instead of looking each name up again at every depth.
+    // The rest of each name that is needed (in a run of equal first chunks that do
+    // not end the names), copied in this order: the runs refined below then read
+    // neighbouring text instead of looking each name up again at every depth. The
+    // names are read in index order (their order in memory, usually) and written
+    // where they belong.
     let mut at: Vec<u32> = Vec::with_capacity(n + 1);
-    let mut text: Vec<u8> = Vec::new();
+    let mut to: Vec<u32> = vec![u32::MAX; n];
+    let mut total = 0u32;
+    for run in v.chunk_by(|x, y| x.0 == y.0) {
+        let needed = run.len() > 1 && run.first().is_some_and(|e| e.0 & 0xff != 0);
+        for e in run {
+            at.push(total);
+            if needed {
+                if let Some(t) = to.get_mut(e.1 as usize) {
+                    *t = total;
+                }
+                total += rest_len.get(e.1 as usize).copied().unwrap_or(0);
+            }
+        }
+    }
+    at.push(total);
+    drop(rest_len);
+    let mut text: Vec<u8> = vec![0; total as usize];
+    for (i, &t) in to.iter().enumerate() {
+        if t != u32::MAX {
+            let s = name(i as u32).get(8..).unwrap_or_default();
+            if let Some(d) = text.get_mut(t as usize..t as usize + s.len()) {
+                d.copy_from_slice(s);
+            }
+        }
+    }
+    drop(to);
     let mut perm: Vec<u32> = Vec::with_capacity(n);
     for (j, e) in v.iter_mut().enumerate() {
-        at.push(text.len() as u32);
-        text.extend_from_slice(name(e.1).get(8..).unwrap_or_default());
         perm.push(e.1);
         e.1 = j as u32;
     }
-    at.push(text.len() as u32);
     let index = |j: u32| perm.get(j as usize).copied().unwrap_or(0);
     let rest = |j: u32| {
         let (Some(&s), Some(&e)) = (at.get(j as usize), at.get(j as usize + 1)) else {
