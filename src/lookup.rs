@@ -87,13 +87,14 @@ enum Probe {
     Greater,
 }
 
-/// Where a [`Table::lower_bound`] search ended: the first position past the
-/// predicate, and the record offset and probe of that position when the search
-/// probed it (every search that moved its upper end did).
+/// Where a search ended: the first position past its predicate, with the probe
+/// of that position when the search made it (every search that moved its upper
+/// end did), and the position's record offset when it was at hand.
 #[derive(Clone, Copy, Debug)]
 struct Bound {
     pos: u32,
-    at: Option<(u32, Probe)>,
+    probe: Option<Probe>,
+    off: Option<u32>,
 }
 
 /// Probes `key` against `q`.
@@ -226,11 +227,27 @@ impl<'a> Table<'a> {
 
     /// The size of symbol `index`: the next higher address minus its own, or the
     /// section end for the last one (see [`Table::position`]).
+    ///
+    /// Steps forward over the aliases at its address instead of searching: the
+    /// addresses ascend (validated), so the first higher one is the end
+    /// [`Table::position`] would find.
     pub fn size_of(&self, index: u32) -> u64 {
+        let n = self.raw.num_syms;
+        if index >= n {
+            return 0;
+        }
         let start = self.address(index);
-        self.position(start)
-            .filter(|p| p.start == start)
-            .map_or(0, |p| p.size)
+        // NO-OVERFLOW: index < k <= n.
+        let mut k = index.wrapping_add(1);
+        while k < n && self.address(k) == start {
+            k = k.wrapping_add(1);
+        }
+        let end = if k < n {
+            self.address(k)
+        } else {
+            self.sections.map_or(start, |s| s.last_end(start))
+        };
+        end.saturating_sub(start)
     }
 
     /// Probes the search key of symbol `index` against `q`.
@@ -307,18 +324,33 @@ impl<'a> Table<'a> {
     }
 
     /// The first name position in `[lo, hi)` whose probe satisfies `past` (a
-    /// predicate monotone over the name index).
-    fn partition(&self, mut lo: u32, mut hi: u32, q: &[u8], past: impl Fn(Probe) -> bool) -> u32 {
+    /// predicate monotone over the name index), or `hi`, whose probe (`at_hi`)
+    /// the caller may know.
+    fn partition(
+        &self,
+        mut lo: u32,
+        mut hi: u32,
+        q: &[u8],
+        past: impl Fn(Probe) -> bool,
+        at_hi: Option<Probe>,
+    ) -> Bound {
+        let mut probe = at_hi;
         while lo < hi {
             let mid = self.pick(lo, hi);
-            if past(self.probe_pos(mid, q)) {
+            let p = self.probe_pos(mid, q);
+            if past(p) {
                 hi = mid;
+                probe = Some(p);
             } else {
                 // NO-OVERFLOW: mid < hi.
                 lo = mid.wrapping_add(1);
             }
         }
-        lo
+        Bound {
+            pos: lo,
+            probe,
+            off: None,
+        }
     }
 
     /// [`Table::partition`] over the whole index, taking the offsets of the first
@@ -330,7 +362,7 @@ impl<'a> Table<'a> {
             return self.lower_bound_ahead(key, cache, past);
         }
         let (mut lo, mut hi) = (0u32, self.raw.num_syms);
-        let mut at = None;
+        let (mut probe, mut at) = (None, None);
         let mut node = 1usize;
         while lo < hi {
             // Cached levels probe the plain midpoint, whose offset the cache holds;
@@ -350,7 +382,7 @@ impl<'a> Table<'a> {
             };
             if past(p) {
                 hi = mid;
-                at = off.map(|o| (o, p));
+                (probe, at) = (Some(p), off);
                 node = node.saturating_mul(2);
             } else {
                 // NO-OVERFLOW: mid < hi.
@@ -358,7 +390,11 @@ impl<'a> Table<'a> {
                 node = node.saturating_mul(2).saturating_add(1);
             }
         }
-        Bound { pos: lo, at }
+        Bound {
+            pos: lo,
+            probe,
+            off: at,
+        }
     }
 
     /// [`Table::lower_bound`] when record offsets come without a walk. Below the
@@ -440,25 +476,61 @@ impl<'a> Table<'a> {
                 lo = mid.wrapping_add(1);
             }
         }
-        Bound { pos: lo, at }
+        Bound {
+            pos: lo,
+            probe: at.map(|(_, p)| p),
+            off: at.map(|(o, _)| o),
+        }
     }
 
     /// The first name position at or after `from` whose probe satisfies `past`,
     /// found by galloping: O(log d) probes for an answer `d` positions away.
-    fn gallop(&self, from: u32, key: &[u8], past: impl Fn(Probe) -> bool) -> u32 {
+    /// `at_from` is the probe of `from` when the caller made it already. Each
+    /// probe past the first few is the position, among up to 8 just before the
+    /// plain galloping step, whose symbol is fewest records past its marker (as
+    /// [`Table::pick`] does for binary search).
+    fn gallop(
+        &self,
+        from: u32,
+        key: &[u8],
+        past: impl Fn(Probe) -> bool,
+        at_from: Option<Probe>,
+    ) -> Bound {
         let n = self.raw.num_syms;
+        let none = |pos| Bound {
+            pos,
+            probe: None,
+            off: None,
+        };
+        if from >= n {
+            return none(n);
+        }
         let mut lo = from;
         let mut step = 1u32;
+        if let Some(p) = at_from {
+            if past(p) {
+                return Bound {
+                    pos: from,
+                    probe: Some(p),
+                    off: None,
+                };
+            }
+            // NO-OVERFLOW: from < n.
+            lo = from.wrapping_add(1);
+            step = 2;
+        }
         loop {
             if lo >= n {
-                return n;
+                return none(n);
             }
             // NO-OVERFLOW: step >= 1 and n > lo >= 0; at < n.
-            let at = lo
+            let far = lo
                 .saturating_add(step.wrapping_sub(1))
                 .min(n.wrapping_sub(1));
-            if past(self.probe_pos(at, key)) {
-                return self.partition(lo, at, key, past);
+            let at = self.pick_at_most(lo.saturating_add(step / 2).min(far), far);
+            let p = self.probe_pos(at, key);
+            if past(p) {
+                return self.partition(lo, at, key, past, Some(p));
             }
             lo = at.wrapping_add(1);
             step = step.saturating_mul(2);
@@ -478,18 +550,36 @@ impl<'a> Table<'a> {
         if !dotted && self.hash_lookup(key) == Some(None) {
             return Ranges::default();
         }
-        let lo = self.first_at_least(key);
-        let hi = self.gallop(lo, key, |p| matches!(p, Probe::Longer(_) | Probe::Greater));
+        // Each search starts where the one before ended and reuses its last probe.
+        let first = self.lower_bound(key, |p| p != Probe::Less);
+        let lo = first.pos;
+        let end = self.gallop(
+            lo,
+            key,
+            |p| matches!(p, Probe::Longer(_) | Probe::Greater),
+            first.probe,
+        );
+        let hi = end.pos;
         let dotted = if dotted && hi < n {
-            let lo2 = self.gallop(hi, key, |p| match p {
-                Probe::Longer(b) => b >= b'.',
-                p => p == Probe::Greater,
-            });
-            let hi2 = self.gallop(lo2, key, |p| match p {
-                Probe::Longer(b) => b > b'.',
-                p => p == Probe::Greater,
-            });
-            (lo2, hi2)
+            let from = self.gallop(
+                hi,
+                key,
+                |p| match p {
+                    Probe::Longer(b) => b >= b'.',
+                    p => p == Probe::Greater,
+                },
+                end.probe,
+            );
+            let to = self.gallop(
+                from.pos,
+                key,
+                |p| match p {
+                    Probe::Longer(b) => b > b'.',
+                    p => p == Probe::Greater,
+                },
+                from.probe,
+            );
+            (from.pos, to.pos)
         } else {
             (hi, hi)
         };
@@ -624,10 +714,13 @@ impl<'a> Table<'a> {
                 return None;
             }
             // The search probed the name at `pos` unless it never moved `hi`.
-            let (off, p) = b.at.unwrap_or_else(|| {
-                let off = self.name_offset_at(b.pos);
-                (off, self.probe_stored(off, name))
-            });
+            let (off, p) = match (b.off, b.probe) {
+                (Some(off), Some(p)) => (off, p),
+                _ => {
+                    let off = self.name_offset_at(b.pos);
+                    (off, self.probe_stored(off, name))
+                }
+            };
             return (p == Probe::Equal).then(|| self.symbol_at(self.seq(b.pos), off));
         }
         self.matches(name, Match::EXACT).next().map(|f| f.symbol)
@@ -797,6 +890,45 @@ impl<'a> Table<'a> {
     }
 }
 
+/// Inserts `item` into the first `*len` entries of `buf` (sorted by `key`),
+/// keeping at most `cap` of the lowest.
+fn insert_lowest<T: Copy>(
+    buf: &mut [T],
+    len: &mut usize,
+    cap: usize,
+    item: T,
+    key: impl Fn(&T) -> u32,
+) {
+    let k = key(&item);
+    let at = buf
+        .get(..*len)
+        .map_or(0, |b| b.partition_point(|x| key(x) < k));
+    if at >= cap {
+        return;
+    }
+    if *len < cap {
+        // NO-OVERFLOW: len < cap <= buf.len().
+        *len = len.wrapping_add(1);
+    }
+    // Shift the tail up by one, dropping the last entry when full (a plain loop:
+    // `rotate_right` and `copy_within` keep a panic path the C ABI must not have,
+    // tests/capi.rs).
+    let mut k = len.saturating_sub(1);
+    while k > at {
+        // NO-OVERFLOW: k > at >= 0.
+        let prev = k.wrapping_sub(1);
+        if let Some(&x) = buf.get(prev) {
+            if let Some(slot) = buf.get_mut(k) {
+                *slot = x;
+            }
+        }
+        k = prev;
+    }
+    if let Some(slot) = buf.get_mut(at) {
+        *slot = item;
+    }
+}
+
 impl Matches<'_, '_> {
     /// Fills the pass buffer with the next [`PASS`] matches after `last`.
     fn refill(&mut self) {
@@ -820,43 +952,70 @@ impl Matches<'_, '_> {
         // NO-OVERFLOW: cap <= PASS.
         *cap = cap.wrapping_mul(2).min(PASS);
         let exact_known = t.layout.seqs_key == SeqsKey::FullName;
-        for (range_no, (lo, hi)) in [ranges.exact, ranges.dotted, ranges.straddle]
-            .into_iter()
-            .enumerate()
-        {
-            for j in lo..hi {
-                let i = t.seq(j);
-                if last.is_some_and(|l| i <= l) {
+        let all = [ranges.exact, ranges.dotted, ranges.straddle];
+        // NO-OVERFLOW: last < num_syms.
+        let floor = last.map_or(0, |l| l.wrapping_add(1));
+        // First the `want` lowest candidates by index alone (reading only
+        // `seqs_of_names`), then their names: in a family of m suffixed copies a
+        // pass classifies `want` names, not every new minimum it meets.
+        let mut cand = [(0u32, 0u32, false); PASS];
+        let mut nc = 0usize;
+        let mut ceil = u32::MAX;
+        for (range_no, (lo, hi)) in all.into_iter().enumerate() {
+            let known = range_no == 0 && exact_known;
+            for (j, i) in t.seqs_in(lo, hi) {
+                if i < floor || i >= ceil {
                     continue;
                 }
-                if *len == want && buf.get(want.wrapping_sub(1)).is_some_and(|&(b, _)| i >= b) {
-                    continue;
-                }
-                let kind = if range_no == 0 && exact_known {
-                    Some(MatchKind::Exact)
-                } else {
-                    t.classify(t.name_offset_at(j), q, opts)
-                };
-                let Some(kind) = kind else { continue };
-                // Insert in index order, dropping the largest when full.
-                let at = buf
-                    .get(..*len)
-                    .map_or(0, |b| b.partition_point(|&(b, _)| b < i));
-                if *len < want {
-                    // NO-OVERFLOW: len < want <= PASS.
-                    *len = len.wrapping_add(1);
-                }
-                // Non-empty, so `rotate_right` has no panic path (C ABI, tests/capi.rs).
-                if let Some(tail) = buf.get_mut(at..*len).filter(|t| !t.is_empty()) {
-                    tail.rotate_right(1);
-                    if let Some(slot) = tail.first_mut() {
-                        *slot = (i, kind);
-                    }
+                insert_lowest(&mut cand, &mut nc, want, (i, j, known), |c| c.0);
+                if nc == want {
+                    ceil = cand.get(want.wrapping_sub(1)).map_or(u32::MAX, |c| c.0);
                 }
             }
         }
-        if *len < want {
+        for &(i, j, known) in cand.get(..nc).unwrap_or(&[]) {
+            let kind = if known {
+                Some(MatchKind::Exact)
+            } else {
+                t.classify(t.name_offset_at(j), q, opts)
+            };
+            if let (Some(kind), Some(slot)) = (kind, buf.get_mut(*len)) {
+                *slot = (i, kind);
+                // NO-OVERFLOW: len < nc <= PASS.
+                *len = len.wrapping_add(1);
+            }
+        }
+        if nc < want {
+            // Every candidate above `floor` was seen.
             *done = true;
+        } else if *len < want {
+            // Some names did not match: finish the pass above the last candidate,
+            // classifying as it goes.
+            let floor = cand
+                .get(nc.wrapping_sub(1))
+                .map_or(u32::MAX, |c| c.0.saturating_add(1));
+            let mut ceil = u32::MAX;
+            for (range_no, (lo, hi)) in all.into_iter().enumerate() {
+                let known = range_no == 0 && exact_known;
+                for (j, i) in t.seqs_in(lo, hi) {
+                    if i < floor || i >= ceil {
+                        continue;
+                    }
+                    let kind = if known {
+                        Some(MatchKind::Exact)
+                    } else {
+                        t.classify(t.name_offset_at(j), q, opts)
+                    };
+                    let Some(kind) = kind else { continue };
+                    insert_lowest(buf, len, want, (i, kind), |b| b.0);
+                    if *len == want {
+                        ceil = buf.get(want.wrapping_sub(1)).map_or(u32::MAX, |b| b.0);
+                    }
+                }
+            }
+            if *len < want {
+                *done = true;
+            }
         }
         *last = buf
             .get(..*len)

@@ -671,6 +671,52 @@ impl<'a> Table<'a> {
         best
     }
 
+    /// `(j, seq(j))` for the name positions `j` in `[lo, hi)`, decoding the entries
+    /// in one pass over their bytes.
+    pub(crate) fn seqs_in(&self, lo: u32, hi: u32) -> SeqsIn<'a> {
+        let width = match self.layout.seqs {
+            SeqsFormat::None => 0,
+            SeqsFormat::Be24 => 3,
+            SeqsFormat::U32 => 4,
+        };
+        let hi = hi.min(self.raw.num_syms);
+        // Validation sized the array for num_syms entries.
+        let bytes = (lo as usize)
+            .checked_mul(width)
+            .zip((hi as usize).checked_mul(width))
+            .and_then(|(a, b)| self.raw.seqs_of_names.get(a..b))
+            .unwrap_or(&[]);
+        SeqsIn {
+            bytes,
+            width,
+            little: self.layout.endian == Endian::Little,
+            j: lo,
+            hi,
+        }
+    }
+
+    /// The position in `[lo, hi]` whose symbol is fewest records past its marker,
+    /// looking at up to 8 positions down from `hi` (ties to the highest); `hi`
+    /// itself when offsets come without a walk.
+    #[inline]
+    pub(crate) fn pick_at_most(&self, lo: u32, hi: u32) -> u32 {
+        if self.layout.seqs == SeqsFormat::None || self.cheap_offsets() {
+            return hi;
+        }
+        // NO-OVERFLOW: lo <= hi, so hi - (hi - lo).min(8) >= lo.
+        let low = hi.wrapping_sub(hi.saturating_sub(lo).min(8));
+        let mut best = hi;
+        let mut best_cost = self.seq(hi) % MARKER_STRIDE;
+        for j in (low..hi).rev() {
+            let cost = self.seq(j) % MARKER_STRIDE;
+            if cost < best_cost {
+                best = j;
+                best_cost = cost;
+            }
+        }
+        best
+    }
+
     /// The address-order index of name-order position `j`; the identity when the
     /// table has no name index.
     #[inline]
@@ -679,6 +725,47 @@ impl<'a> Table<'a> {
             SeqsFormat::None => j,
             _ => self.read_seq(j).unwrap_or(0),
         }
+    }
+}
+
+/// See [`Table::seqs_in`].
+pub(crate) struct SeqsIn<'a> {
+    bytes: &'a [u8],
+    width: usize,
+    little: bool,
+    j: u32,
+    hi: u32,
+}
+
+impl Iterator for SeqsIn<'_> {
+    type Item = (u32, u32);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u32, u32)> {
+        if self.j >= self.hi {
+            return None;
+        }
+        let j = self.j;
+        // NO-OVERFLOW: j < hi.
+        self.j = j.wrapping_add(1);
+        let i = match (self.width, self.bytes) {
+            (0, _) => j,
+            (3, [a, b, c, rest @ ..]) => {
+                self.bytes = rest;
+                (u32::from(*a) << 16) | (u32::from(*b) << 8) | u32::from(*c)
+            }
+            (_, [a, b, c, d, rest @ ..]) => {
+                self.bytes = rest;
+                let w = [*a, *b, *c, *d];
+                if self.little {
+                    u32::from_le_bytes(w)
+                } else {
+                    u32::from_be_bytes(w)
+                }
+            }
+            _ => return None,
+        };
+        Some((j, i))
     }
 }
 
