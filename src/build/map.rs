@@ -186,7 +186,10 @@ impl<'a> Iterator for MapLines<'a> {
 /// a space follows, but then stores a name that its own `strcpy()` of the expanded
 /// text truncates, so its later behaviour depends on leftover buffer bytes.
 pub fn parse_line(text: &[u8], mode: ParseMode) -> Option<MapItem<'_>> {
-    let (addr, used) = strtoull_hex(text)?;
+    let (addr, used) = match sixteen_digits(text) {
+        Some(addr) => (addr, 16),
+        None => strtoull_hex(text)?,
+    };
     let rest = text.get(used..)?;
     let (&sp1, rest) = rest.split_first()?;
     let (&kind, rest) = rest.split_first()?;
@@ -212,6 +215,23 @@ pub fn parse_line(text: &[u8], mode: ParseMode) -> Option<MapItem<'_>> {
         return Some(MapItem::TooLong { name });
     }
     Some(MapItem::Symbol(MapSymbol { addr, kind, name }))
+}
+
+/// The common case of [`strtoull_hex`]: exactly 16 hex digits, then a space.
+#[inline]
+fn sixteen_digits(text: &[u8]) -> Option<u64> {
+    let head = text.get(..17)?;
+    if head.last() != Some(&b' ') {
+        return None;
+    }
+    let mut value = 0u64;
+    let mut bad = 0u8;
+    for &b in head.iter().take(16) {
+        let d = hex_value(b).unwrap_or(0xff);
+        bad |= d;
+        value = value << 4 | u64::from(d & 15);
+    }
+    (bad < 16).then_some(value)
 }
 
 /// `isspace()` in the C locale.
@@ -332,6 +352,12 @@ impl SymbolList {
             Some(n) => name.get(..n).unwrap_or_default(),
             None => name,
         };
+        self.push_clean(addr, kind, name);
+    }
+
+    /// [`SymbolList::push`] of a name that holds no NUL byte.
+    #[inline]
+    fn push_clean(&mut self, addr: u64, kind: u8, name: &[u8]) {
         let start = u32::try_from(self.arena.len()).unwrap_or(u32::MAX);
         let len = u32::try_from(name.len()).unwrap_or(u32::MAX);
         self.arena.extend_from_slice(name);
@@ -419,7 +445,8 @@ pub fn parse_map(input: &[u8], mode: ParseMode) -> Result<SymbolList, ParseError
     let mut it = lines(input, mode);
     while let Some(item) = it.next() {
         match item? {
-            MapItem::Symbol(s) => list.push(s.addr, s.kind, s.name),
+            // parse_line() has cut the name at its first NUL.
+            MapItem::Symbol(s) => list.push_clean(s.addr, s.kind, s.name),
             MapItem::TooLong { name } => list.push_warning(Warning::NameTooLong {
                 line: it.line(),
                 name: name.to_vec(),
