@@ -61,8 +61,20 @@ fn get(profit: &[i32], p: usize) -> i32 {
 pub(super) fn best_of(profits: &[&[i32]]) -> (usize, i32) {
     let (at, max) = match profits {
         [one] => {
-            let max = one.iter().copied().max().unwrap_or(0);
-            (one.iter().position(|&v| v == max), max)
+            // One pass: the maximum of each block of 64 (vectorised), the first
+            // block holding the overall maximum, then the first position in it.
+            let (mut max, mut block) = (i32::MIN, 0);
+            for (k, c) in one.chunks(64).enumerate() {
+                let m = c.iter().copied().fold(i32::MIN, i32::max);
+                if m > max {
+                    (max, block) = (m, k);
+                }
+            }
+            let at = one
+                .get(block * 64..)
+                .and_then(|c| c.iter().position(|&v| v == max))
+                .map(|p| block * 64 + p);
+            (at, if one.is_empty() { 0 } else { max })
         }
         [a, b] => {
             let sum = || a.iter().zip(b.iter()).map(|(x, y)| x + y);
@@ -194,7 +206,11 @@ impl<'a> State<'a> {
             }
         }
         // `count` now holds each listed pair's fill position, u32::MAX for others.
-        let mut store = vec![0u32; sum as usize];
+        // Room for the positions of the codes made later (at most one per
+        // replacement, far fewer in practice): growing the list would copy it.
+        // The room is zeroed on demand, so it costs nothing until used.
+        let mut store = vec![0u32; sum as usize + arena.len() / 2];
+        store.truncate(sum as usize);
         for (i, p) in pairs().enumerate() {
             if let Some(f) = count.get_mut(p) {
                 if *f != u32::MAX {
