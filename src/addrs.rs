@@ -4,7 +4,7 @@
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use crate::layout::AddressEncoding;
-use crate::table::{midpoint, read_u32, Table, MARKER_STRIDE};
+use crate::table::{read_u32, Table, MARKER_STRIDE};
 
 /// The kernel section bounds that address lookups need (`include/asm-generic/sections.h`
 /// and `include/linux/kallsyms.h`, 6.12): which addresses belong to the table
@@ -66,6 +66,9 @@ impl Sections {
     }
 }
 
+/// Ways of each round of the address search (see [`Table::position`]).
+const ADDR_WAYS: u32 = 16;
+
 /// Where an address falls: the symbol that covers it, its extent and the offset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
@@ -125,11 +128,16 @@ impl<'a> Table<'a> {
     }
 
     /// [`Table::position`], and with `want_offset` also the name-record offset of
-    /// the symbol found. The walk from the block's marker to the record
-    /// (`get_symbol_offset()`) starts as soon as the binary search has narrowed to
-    /// one 256-symbol block, and advances with it: its byte loads do not depend on
-    /// the search's, so the processor overlaps the walk with the search's cache
-    /// misses instead of doing it afterwards.
+    /// the symbol found.
+    ///
+    /// Differs from the kernel's binary search in how, not what: each round
+    /// compares [`ADDR_WAYS`]` - 1` pivots and moves by their count, without a
+    /// branch on any comparison, so the pivots' cache misses overlap and no
+    /// mispredicted branch flushes the work in flight (the kernel's loop takes a
+    /// 50/50 branch per level). The walk from the block's marker to the record
+    /// (`get_symbol_offset()`) starts as soon as the search is inside one
+    /// 256-symbol block and advances with it (`low` only grows, so no step is
+    /// wasted), overlapping the search instead of following it.
     pub(crate) fn position_and_offset(
         &self,
         addr: u64,
@@ -139,20 +147,44 @@ impl<'a> Table<'a> {
         if n == 0 || addr < self.address(0) {
             return None;
         }
+        // The last index whose address is <= addr: a search without branches on
+        // the comparisons (a conditional move per level), whose loop runs
+        // ceil(log2 n) times whatever the data; unpredictable branches would
+        // cost a pipeline flush at every other level.
+        let (mut low, mut len) = (0u32, n);
         let walk = want_offset && self.accel.block_offsets.is_none();
-        // (index, offset) of the walk, once started.
+        // (index, record offset) of the walk from the block's marker, once the
+        // search is inside one block: `low` only grows, so walking up to it as
+        // the search narrows is never wasted, and the walk's loads overlap the
+        // search's (`get_symbol_offset()` walks only afterwards).
         let mut at: Option<(u32, u32)> = None;
-        // Binary search for the last index whose address is <= addr.
-        let (mut low, mut high) = (0u32, n);
-        // NO-OVERFLOW (in this loop and after it): low < high <= n; i <= low.
-        while high.wrapping_sub(low) > 1 {
-            let mid = midpoint(low, high);
-            if self.address(mid) <= addr {
-                low = mid;
+        // NO-OVERFLOW (in this function): low + len <= n; half < len; k <= n.
+        while len > 1 {
+            if len >= ADDR_WAYS {
+                // ADDR_WAYS ways: the pivots' loads are independent, so their
+                // cache misses overlap; the count of pivots at or below `addr`
+                // picks the part.
+                let q = len / ADDR_WAYS;
+                let mut c = 0u32;
+                let mut m = low;
+                for _ in 1..ADDR_WAYS {
+                    m = m.wrapping_add(q);
+                    c = c.wrapping_add(u32::from(self.address(m) <= addr));
+                }
+                low = low.wrapping_add(c.wrapping_mul(q));
+                len = if c == ADDR_WAYS.wrapping_sub(1) {
+                    len.wrapping_sub(q.wrapping_mul(c))
+                } else {
+                    q
+                };
             } else {
-                high = mid;
+                let half = len / 2;
+                let mid = low.wrapping_add(half);
+                low = if self.address(mid) <= addr { mid } else { low };
+                len = len.wrapping_sub(half);
             }
-            if walk && low / MARKER_STRIDE == high.wrapping_sub(1) / MARKER_STRIDE {
+            if walk && low / MARKER_STRIDE == low.wrapping_add(len).wrapping_sub(1) / MARKER_STRIDE
+            {
                 let (i, off) = at.unwrap_or_else(|| {
                     let base = low.wrapping_sub(low % MARKER_STRIDE);
                     (base, self.offset_of(base))
@@ -161,21 +193,21 @@ impl<'a> Table<'a> {
             }
         }
         let start = self.address(low);
+        // The next index has the next strictly higher address: the kernel's
+        // forward scan over aliases ends at the same entry.
+        let next = low.wrapping_add(1);
+        let end = if next < n {
+            self.address(next)
+        } else {
+            // Without section bounds the end of the last symbol is unknown: size 0.
+            self.sections.map_or(start, |s| s.last_end(addr))
+        };
         // Step back to the first alias: the entry that sorts first under the
         // builder's tie-breakers (weak last, linker-provided last, fewer
         // underscores first).
         while low > 0 && self.address(low.wrapping_sub(1)) == start {
             low = low.wrapping_sub(1);
         }
-        // `high` is the first index above `addr` (binary search invariant), so its
-        // address is the next strictly higher one: the kernel's forward scan over
-        // aliases ends at the same entry.
-        let end = if high < n {
-            self.address(high)
-        } else {
-            // Without section bounds the end of the last symbol is unknown: size 0.
-            self.sections.map_or(start, |s| s.last_end(addr))
-        };
         let off = match at {
             Some((i, off)) if i == low => off,
             _ if want_offset => self.offset_of(low),

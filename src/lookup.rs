@@ -216,11 +216,16 @@ impl<'a> Table<'a> {
     /// `kallsyms_on_each_symbol()`, which stops on a non-zero return).
     pub fn on_each_symbol<R>(&self, mut f: impl FnMut(&[u8], u64) -> ControlFlow<R>) -> Option<R> {
         let mut buf = [0u8; KSYM_NAME_LEN];
-        for sym in self.iter() {
-            let name = self.name(&sym, &mut buf);
-            if let ControlFlow::Break(r) = f(name, sym.address) {
+        let mut off = 0u32;
+        // One pass over the names: each record is parsed once, for its name and
+        // for where the next begins.
+        for i in 0..self.raw.num_syms {
+            let rec = self.record(off);
+            let n = self.expand_record(rec, &mut buf);
+            if let ControlFlow::Break(r) = f(buf.get(..n).unwrap_or(&[]), self.address(i)) {
                 return Some(r);
             }
+            off = rec.next();
         }
         None
     }

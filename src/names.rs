@@ -31,7 +31,12 @@ impl<'a> Table<'a> {
     /// `kallsyms_expand_symbol()` (6.12) cuts at `maxlen - 1`; unlike it, this writes
     /// no NUL (the C ABI adds it).
     pub(crate) fn expand(&self, off: u32, buf: &mut [u8]) -> usize {
-        let rec = self.record(off);
+        self.expand_record(self.record(off), buf)
+    }
+
+    /// [`Table::expand`] of a record already parsed.
+    #[inline]
+    pub(crate) fn expand_record(&self, rec: crate::table::Record, buf: &mut [u8]) -> usize {
         let table = self.raw.token_table;
         let mut out = 0usize;
         let mut skip = 1usize;
