@@ -162,6 +162,10 @@ pub struct Built {
 /// Builds the table from `symbols` (in input order) as `scripts/kallsyms` does. The
 /// list is kept inside the result (clone it to build it twice).
 ///
+/// The token rounds run on the calling thread; on a machine with a second core, a
+/// helper thread sorts the names meanwhile, and renders the tail of the `.S` text
+/// of large tables (see [`build_threads`] for a fixed thread count).
+///
 /// # Errors
 ///
 /// An option the chosen kernel's tool does not know, or one of the tool's fatal
@@ -169,11 +173,11 @@ pub struct Built {
 /// [`BuildError::Format`] with [`NulInName`](crate::FormatErrorKind::NulInName) for
 /// a symbol whose type byte is NUL (its index in `symbols`).
 pub fn build(symbols: SymbolList, options: &Options) -> Result<Built, BuildError> {
-    pipeline::run(symbols, options, false, 0)
+    pipeline::run(symbols, options, false, AUTO)
 }
 
-/// As [`build`], on at most `threads` threads. 0 and 1 (what [`build`] uses) keep
-/// everything on the calling thread; 2 adds a helper thread for large tables (the
+/// As [`build`], on at most `threads` threads. 0 and 1 keep everything on the
+/// calling thread; 2 adds a helper thread for large tables (the
 /// token rounds split by halves of the symbols, the name sort, and the tail of the
 /// `.S` text). The output does not depend on it. Measured on a 2-core VM, two
 /// threads cost about 40% more CPU time and only help when the second core is
@@ -190,6 +194,12 @@ pub fn build_threads(
     pipeline::run(symbols, options, false, threads)
 }
 
+/// The thread request of [`build`]: the token rounds on the calling thread, and, when
+/// the machine has a second core, a helper thread for the name sort and for the tail
+/// of the `.S` text of large tables (each claimed by whichever thread gets to it
+/// first, so a helper that never runs costs no waiting).
+const AUTO: usize = usize::MAX;
+
 /// The number of threads to use for a request of `threads` (0: one).
 fn threads(threads: usize) -> usize {
     threads.clamp(1, 2)
@@ -204,7 +214,7 @@ fn threads(threads: usize) -> usize {
 ///
 /// As [`build`].
 pub fn build_unfiltered(symbols: SymbolList, options: &Options) -> Result<Built, BuildError> {
-    pipeline::run(symbols, options, true, 0)
+    pipeline::run(symbols, options, true, AUTO)
 }
 
 impl Built {

@@ -4,6 +4,7 @@
 //! `sort_symbols()`, `record_relative_base()`, `optimize_token_table()`, and the
 //! checks and name sort of `write_src()`.
 
+use core::sync::atomic::{AtomicBool, Ordering};
 use std::vec;
 use std::vec::Vec;
 
@@ -21,7 +22,15 @@ pub(super) fn run(
     keep_all: bool,
     threads: usize,
 ) -> Result<Built, BuildError> {
-    let threads = super::threads(threads);
+    // `AUTO` (what `build()` uses): helper threads for the jobs that do not depend on
+    // the token table, when there is a second core; the token rounds stay here.
+    let helpers =
+        threads == super::AUTO && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let threads = if threads == super::AUTO {
+        1
+    } else {
+        super::threads(threads)
+    };
     match options.kernel {
         KernelVersion::V6_12 if options.pc_relative => {
             return Err(BuildError::UnsupportedOption {
@@ -89,10 +98,17 @@ pub(super) fn run(
             .unwrap_or_default()
     };
     let addr_of = |k: usize| read.get(k).and_then(|&i| sym(i)).map_or(0, |s| s.addr);
+    // Whichever thread claims it first sorts: a helper that has not started by the
+    // time this thread is done with the token table costs no waiting.
+    let claimed = AtomicBool::new(false);
+    let claim = || !claimed.swap(true, Ordering::AcqRel);
+    let job = || sort::name_order(read.len(), name_of, addr_of, SeqsKey::FullName);
+    let (job, claim) = (&job, &claim);
     let (table, by_name) = std::thread::scope(|scope| {
-        let job = || sort::name_order(read.len(), name_of, addr_of, SeqsKey::FullName);
-        let worker = if threads > 1 && read.len() >= 4096 {
-            std::thread::Builder::new().spawn_scoped(scope, job).ok()
+        let worker = if (threads > 1 || helpers) && read.len() >= 4096 {
+            std::thread::Builder::new()
+                .spawn_scoped(scope, move || claim().then(job))
+                .ok()
         } else {
             None
         };
@@ -103,10 +119,15 @@ pub(super) fn run(
             threads,
         };
         let table = by_address(&symbols, read, &kind, &is_abs, &how);
-        let by_name = match worker.map(|w| w.join()) {
-            Some(Ok(v)) => v,
-            Some(Err(e)) => std::panic::resume_unwind(e),
-            None => job(),
+        let by_name = if claim() {
+            job()
+        } else {
+            match worker.map(|w| w.join()) {
+                Some(Ok(Some(v))) => v,
+                Some(Err(e)) => std::panic::resume_unwind(e),
+                // Not reached: the sort was claimed by the helper.
+                _ => job(),
+            }
         };
         (table, by_name)
     });
@@ -115,7 +136,7 @@ pub(super) fn run(
     let tokens = token::expand_all(&t.slots);
     Ok(Built {
         options: *options,
-        threads,
+        threads: if helpers { 2 } else { threads },
         input: symbols,
         order: t.order,
         addrs: t.addrs,
