@@ -163,8 +163,8 @@ pub struct Built {
 /// list is kept inside the result (clone it to build it twice).
 ///
 /// The token rounds run on the calling thread; on a machine with a second core, a
-/// helper thread sorts the names meanwhile, and renders the tail of the `.S` text
-/// of large tables (see [`build_threads`] for a fixed thread count).
+/// helper thread sorts the names meanwhile (see [`build_threads`] for a fixed
+/// thread count).
 ///
 /// # Errors
 ///
@@ -194,10 +194,11 @@ pub fn build_threads(
     pipeline::run(symbols, options, false, threads)
 }
 
-/// The thread request of [`build`]: the token rounds on the calling thread, and, when
-/// the machine has a second core, a helper thread for the name sort and for the tail
-/// of the `.S` text of large tables (each claimed by whichever thread gets to it
-/// first, so a helper that never runs costs no waiting).
+/// The thread request of [`build`]: everything on the calling thread but the name
+/// sort, which a helper thread takes when the machine has a second core (whichever
+/// thread claims it first sorts, so a helper that never runs costs no waiting). The
+/// `.S` text stays on one thread: rendering its tail elsewhere costs a copy and
+/// fresh memory, which measured slower than it saves.
 const AUTO: usize = usize::MAX;
 
 /// The number of threads to use for a request of `threads` (0: one).

@@ -22,8 +22,8 @@ pub(super) fn run(
     keep_all: bool,
     threads: usize,
 ) -> Result<Built, BuildError> {
-    // `AUTO` (what `build()` uses): helper threads for the jobs that do not depend on
-    // the token table, when there is a second core; the token rounds stay here.
+    // `AUTO` (what `build()` uses): a helper thread for the name sort, which does not
+    // depend on the token table, when there is a second core; the rest stays here.
     let helpers =
         threads == super::AUTO && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
     let threads = if threads == super::AUTO {
@@ -136,7 +136,7 @@ pub(super) fn run(
     let tokens = token::expand_all(&t.slots);
     Ok(Built {
         options: *options,
-        threads: if helpers { 2 } else { threads },
+        threads,
         input: symbols,
         order: t.order,
         addrs: t.addrs,
