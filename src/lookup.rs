@@ -328,6 +328,54 @@ impl<'a> Table<'a> {
         self.probe(self.seq(j), key)
     }
 
+    /// One round of [`Table::lower_bound_ahead`] over `[lo, hi)` with `W - 1` pivots
+    /// (`W` a power of two, `hi - lo >= W`).
+    #[inline]
+    fn round<const W: u32>(
+        &self,
+        key: &[u8],
+        past: &impl Fn(Probe) -> bool,
+        lo: &mut u32,
+        hi: &mut u32,
+        at: &mut Option<(u32, Probe)>,
+    ) {
+        let names = self.raw.names;
+        // NO-OVERFLOW (in this function): pivots lie in [lo, hi).
+        let m = u64::from(hi.wrapping_sub(*lo));
+        let mut pos = [0u32; 16];
+        let mut offs = [0u32; 16];
+        let ways = (W as usize).min(pos.len()).saturating_sub(1);
+        let shift = W.trailing_zeros();
+        for (k, (p, o)) in (1u64..).zip(pos.iter_mut().zip(offs.iter_mut())).take(ways) {
+            // m * k / W < m, so the pivot stays below hi.
+            *p = lo.wrapping_add((m.wrapping_mul(k) >> shift) as u32);
+            *o = self.name_offset_at(*p);
+        }
+        core::hint::black_box(offs.map(|o| names.get(o as usize).copied()));
+        // The first pivot whose probe is past: the answer lies after the one
+        // before it and at or before it.
+        let (mut a, mut b) = (0usize, ways);
+        while a < b {
+            let c = a.wrapping_add(b) / 2;
+            let off = offs.get(c).copied().unwrap_or(0);
+            let p = self.probe_stored(off, key);
+            if past(p) {
+                b = c;
+                *at = Some((off, p));
+            } else {
+                a = c.wrapping_add(1);
+            }
+        }
+        if let Some(&p) = a.checked_sub(1).and_then(|k| pos.get(k)) {
+            *lo = p.wrapping_add(1);
+        }
+        if a < ways {
+            if let Some(&p) = pos.get(a) {
+                *hi = p;
+            }
+        }
+    }
+
     /// The first name position in `[lo, hi)` whose probe satisfies `past` (a
     /// predicate monotone over the name index), or `hi`, whose probe (`at_hi`)
     /// the caller may know.
@@ -404,21 +452,23 @@ impl<'a> Table<'a> {
 
     /// [`Table::lower_bound`] when record offsets come without a walk. Below the
     /// levels the [`ProbeCache`](crate::accel::ProbeCache) serves, each round
-    /// splits the range in eight: the record offsets of all seven pivots are
-    /// computed and the first byte of each record is loaded before any is
-    /// compared, so their cache misses overlap (seven loads in flight instead of
-    /// one), and three comparisons then pick the eighth. Three binary levels cost
-    /// one round trip to memory instead of three. (`black_box` keeps the loads
-    /// where they are: the core has no `unsafe` for a prefetch instruction.)
+    /// splits the range in eight (then four): the record offsets of all seven
+    /// pivots are computed and the first byte of each record is loaded before any
+    /// is compared, so their cache misses overlap (seven loads in flight instead
+    /// of one), and three comparisons then pick the eighth. Three binary levels
+    /// cost one round trip to memory instead of three. (`black_box` keeps the
+    /// loads where they are: the core has no `unsafe` for a prefetch
+    /// instruction.)
     fn lower_bound_ahead(
         &self,
         key: &[u8],
         cache: Option<&crate::accel::ProbeCache>,
         past: impl Fn(Probe) -> bool,
     ) -> Bound {
+        // Wide rounds while the range is large (its pivots lie far apart, each a
+        // cache miss of its own), then narrow ones.
+        const WIDE: u32 = 8;
         const WAYS: u32 = 4;
-        const _: () = assert!(WAYS.is_power_of_two());
-        let names = self.raw.names;
         let (mut lo, mut hi) = (0u32, self.raw.num_syms);
         let mut at = None;
         // NO-OVERFLOW (in this function): lo <= hi <= num_syms; pivots lie in
@@ -439,36 +489,11 @@ impl<'a> Table<'a> {
                 }
             }
         }
+        while hi.wrapping_sub(lo) >= WIDE {
+            self.round::<WIDE>(key, &past, &mut lo, &mut hi, &mut at);
+        }
         while hi.wrapping_sub(lo) >= WAYS {
-            let m = u64::from(hi.wrapping_sub(lo));
-            let mut pos = [0u32; WAYS as usize - 1];
-            let mut offs = [0u32; WAYS as usize - 1];
-            for (k, (p, o)) in (1u64..).zip(pos.iter_mut().zip(offs.iter_mut())) {
-                // m * k / WAYS < m, so the pivot stays below hi.
-                *p = lo.wrapping_add((m.wrapping_mul(k) >> WAYS.trailing_zeros()) as u32);
-                *o = self.name_offset_at(*p);
-            }
-            core::hint::black_box(offs.map(|o| names.get(o as usize).copied()));
-            // The first pivot whose probe is past: the answer lies after the
-            // one before it and at or before it.
-            let (mut a, mut b) = (0usize, offs.len());
-            while a < b {
-                let c = a.wrapping_add(b) / 2;
-                let off = offs.get(c).copied().unwrap_or(0);
-                let p = self.probe_stored(off, key);
-                if past(p) {
-                    b = c;
-                    at = Some((off, p));
-                } else {
-                    a = c.wrapping_add(1);
-                }
-            }
-            if let Some(&p) = a.checked_sub(1).and_then(|k| pos.get(k)) {
-                lo = p.wrapping_add(1);
-            }
-            if let Some(&p) = pos.get(a) {
-                hi = p;
-            }
+            self.round::<WAYS>(key, &past, &mut lo, &mut hi, &mut at);
         }
         while lo < hi {
             let mid = midpoint(lo, hi);
