@@ -4,9 +4,10 @@
 
 use core::sync::atomic::{AtomicBool, Ordering};
 use std::io;
+use std::vec;
 use std::vec::Vec;
 
-use super::num;
+use super::num::{self, Sink};
 use super::{Built, KernelVersion, Offsets};
 
 /// Tables with at least this many symbols render their tail on a second thread.
@@ -28,6 +29,9 @@ const PRELUDE_6_12: &[u8] = b"#include <asm/bitsperlong.h>\n\
 #define ALGN .balign 4\n\
 #endif\n";
 
+/// The line that opens the section.
+const SECTION: &[u8] = b"\t.section .rodata, \"a\"\n";
+
 /// A byte buffer handed to `flush` whenever it grows past [`CHUNK`].
 struct Out<'f> {
     buf: Vec<u8>,
@@ -36,18 +40,93 @@ struct Out<'f> {
     streaming: bool,
 }
 
-impl Out<'_> {
+/// A text target of the renderers: a [`Sink`] that may be flushed between lines.
+trait Text: Sink {
+    /// Hands full buffers on (streaming only).
+    fn maybe_flush(&mut self) -> io::Result<()>;
+}
+
+impl Sink for Out<'_> {
+    #[inline]
+    fn put(&mut self, s: &[u8]) {
+        self.buf.extend_from_slice(s);
+    }
+
+    #[inline]
+    fn push(&mut self, b: u8) {
+        self.buf.push(b);
+    }
+
+    #[inline]
+    fn sep_bytes(&mut self, bytes: &[u8]) {
+        Sink::sep_bytes(&mut self.buf, bytes);
+    }
+}
+
+impl Text for Out<'_> {
     fn maybe_flush(&mut self) -> io::Result<()> {
         if self.buf.len() >= CHUNK {
             (self.flush)(&mut self.buf)?;
         }
         Ok(())
     }
+}
 
-    fn s(&mut self, s: &[u8]) {
-        self.buf.extend_from_slice(s);
+/// A slice of known length, filled from its start (one part of [`Built::asm`]
+/// rendered on each thread). Text that does not fit is dropped and recorded.
+struct Fill<'a> {
+    buf: &'a mut [u8],
+    at: usize,
+    overflow: bool,
+}
+
+impl<'a> Fill<'a> {
+    fn new(buf: &'a mut [u8]) -> Self {
+        Fill {
+            buf,
+            at: 0,
+            overflow: false,
+        }
     }
 
+    /// Whether the text filled the slice exactly.
+    fn exact(&self) -> bool {
+        !self.overflow && self.at == self.buf.len()
+    }
+}
+
+impl Sink for Fill<'_> {
+    #[inline]
+    fn put(&mut self, s: &[u8]) {
+        match self.buf.get_mut(self.at..self.at + s.len()) {
+            Some(d) => {
+                d.copy_from_slice(s);
+                self.at += s.len();
+            }
+            None => self.overflow = true,
+        }
+    }
+
+    #[inline]
+    fn sep_bytes(&mut self, bytes: &[u8]) {
+        let n = 6 * bytes.len();
+        match self.buf.get_mut(self.at..self.at + n) {
+            Some(d) => {
+                num::fill_sep(d, bytes);
+                self.at += n;
+            }
+            None => self.overflow = true,
+        }
+    }
+}
+
+impl Text for Fill<'_> {
+    fn maybe_flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Out<'_> {
     /// Appends text rendered elsewhere: passed straight on when streaming.
     fn text(&mut self, mut v: Vec<u8>) -> io::Result<()> {
         if self.streaming {
@@ -85,6 +164,11 @@ impl Built {
 
     /// The assembly text as bytes (see [`Built::write_asm`]).
     pub fn asm(&self) -> Vec<u8> {
+        if (self.threads > 1 || self.helpers) && self.len() >= PARALLEL_SYMBOLS {
+            if let Some(v) = self.asm_split() {
+                return v;
+            }
+        }
         let mut keep = |_: &mut Vec<u8>| Ok(());
         let mut out = Out {
             buf: Vec::with_capacity(self.text_bound()),
@@ -94,6 +178,115 @@ impl Built {
         // Writing into memory cannot fail.
         let _ = self.emit_split(&mut out);
         out.buf
+    }
+
+    /// [`Built::asm`] with the head and the tail rendered at once, on two threads,
+    /// each into its own part of one buffer (their lengths are computed first; no
+    /// copy, and both parts fault their pages in at the same time). Whichever thread
+    /// claims the tail first renders it. `None` if a part came out of another
+    /// length than computed (not expected: the caller then renders on one thread).
+    pub(super) fn asm_split(&self) -> Option<Vec<u8>> {
+        let names = self.comment_bytes();
+        let head = self.head_len(names);
+        let mut buf = vec![0u8; head + self.tail_len(names)];
+        let (h, t) = buf.split_at_mut(head);
+        let tail = std::sync::Mutex::new(Some(t));
+        let run_tail = || {
+            let t = tail
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()?;
+            let mut f = Fill::new(t);
+            let _ = self.emit_tail(&mut f);
+            Some(f.exact())
+        };
+        let exact = std::thread::scope(|scope| {
+            let worker = std::thread::Builder::new()
+                .spawn_scoped(scope, run_tail)
+                .ok();
+            let mut f = Fill::new(h);
+            let _ = self.emit_head(&mut f);
+            let head_ok = f.exact();
+            let tail_ok = match run_tail() {
+                Some(ok) => ok,
+                None => match worker.map(|w| w.join()) {
+                    Some(Ok(Some(ok))) => ok,
+                    Some(Err(e)) => std::panic::resume_unwind(e),
+                    _ => false,
+                },
+            };
+            head_ok && tail_ok
+        });
+        exact.then_some(buf)
+    }
+
+    /// Bytes of all `\t/* <type><name> */\n` comments, one per symbol.
+    fn comment_bytes(&self) -> usize {
+        (0..self.len()).map(|i| self.comment_len(i)).sum()
+    }
+
+    fn comment_len(&self, i: usize) -> usize {
+        8 + self.symbol(i).map_or(0, |s| 1 + s.name.len())
+    }
+
+    fn label_len(&self, name: &[u8]) -> usize {
+        let algn = match self.options.kernel {
+            KernelVersion::V6_12 => 7,
+            KernelVersion::V7_0 => 12,
+        };
+        7 + 2 * name.len() + algn + 2
+    }
+
+    /// The length of [`Built::emit_head`]'s text; `comments` is
+    /// [`Built::comment_bytes`].
+    fn head_len(&self, comments: usize) -> usize {
+        let mut n = 0;
+        if self.options.kernel == KernelVersion::V6_12 {
+            n += PRELUDE_6_12.len();
+        }
+        n += SECTION.len();
+        n += self.label_len(b"kallsyms_num_syms") + 7;
+        n += num::dec_len(self.len() as u64 & 0xffff_ffff) + 2;
+        n += self.label_len(b"kallsyms_names") + comments + 1;
+        for i in 0..self.len() {
+            let len = self.compressed(i).len();
+            n += 7 + if len <= 0x7f { 4 } else { 10 } + 6 * len;
+        }
+        n += self.label_len(b"kallsyms_markers") + 1;
+        for m in self.markers() {
+            n += 7 + num::dec_len(m & 0xffff_ffff) + 1;
+        }
+        n += self.label_len(b"kallsyms_token_table") + 1;
+        for code in 0..=255u8 {
+            n += 9 + self.token(code).len() + 2;
+        }
+        n += self.label_len(b"kallsyms_token_index") + 1;
+        for off in self.token_offsets() {
+            n += 8 + num::signed_len(i64::from(off as u32 as i32)) + 1;
+        }
+        n
+    }
+
+    /// The length of [`Built::emit_tail`]'s text; `comments` is
+    /// [`Built::comment_bytes`] (both sections comment every symbol once).
+    fn tail_len(&self, comments: usize) -> usize {
+        let mut n = self.label_len(b"kallsyms_offsets") + comments + 1;
+        n += match &self.offsets {
+            Offsets::V612(v) | Offsets::Raw(v) => v
+                .iter()
+                .map(|&o| 7 + num::alt_hex_len(u64::from(o)))
+                .sum::<usize>(),
+            Offsets::PcRelative(v) => v
+                .iter()
+                .map(|&o| 21 + num::signed_len(i64::from(o)))
+                .sum::<usize>(),
+        };
+        if self.options.kernel == KernelVersion::V6_12 {
+            let d = self.text.abs_diff(self.relative_base);
+            n += self.label_len(b"kallsyms_relative_base") + 13 + num::alt_hex_len(d) + 2;
+        }
+        n += self.label_len(b"kallsyms_seqs_of_names") + 23 * self.seqs.len() + comments + 1;
+        n
     }
 
     /// The tail rendered into memory.
@@ -135,82 +328,82 @@ impl Built {
         })
     }
 
-    fn label(&self, out: &mut Out<'_>, name: &[u8]) {
-        out.s(b".globl ");
-        out.s(name);
-        out.s(match self.options.kernel {
+    fn label<O: Text>(&self, out: &mut O, name: &[u8]) {
+        out.put(b".globl ");
+        out.put(name);
+        out.put(match self.options.kernel {
             KernelVersion::V6_12 => b"\n\tALGN\n",
             KernelVersion::V7_0 => b"\n\t.balign 4\n",
         });
-        out.s(name);
-        out.s(b":\n");
+        out.put(name);
+        out.put(b":\n");
     }
 
     /// `\t/* <type><name> */\n`.
-    fn comment(&self, out: &mut Out<'_>, i: usize) {
-        out.s(b"\t/* ");
+    fn comment<O: Text>(&self, out: &mut O, i: usize) {
+        out.put(b"\t/* ");
         if let Some(s) = self.symbol(i) {
-            out.buf.push(s.kind);
-            out.s(s.name);
+            out.push(s.kind);
+            out.put(s.name);
         }
-        out.s(b" */\n");
+        out.put(b" */\n");
     }
 
     /// Everything up to `kallsyms_token_index`.
-    fn emit_head(&self, out: &mut Out<'_>) -> io::Result<()> {
+    fn emit_head<O: Text>(&self, out: &mut O) -> io::Result<()> {
         if self.options.kernel == KernelVersion::V6_12 {
-            out.s(PRELUDE_6_12);
+            out.put(PRELUDE_6_12);
         }
-        out.s(b"\t.section .rodata, \"a\"\n");
+        out.put(SECTION);
 
         self.label(out, b"kallsyms_num_syms");
-        out.s(b"\t.long\t");
-        num::dec(&mut out.buf, self.len() as u64 & 0xffff_ffff);
-        out.s(b"\n\n");
+        out.put(b"\t.long\t");
+        num::dec(out, self.len() as u64 & 0xffff_ffff);
+        out.put(b"\n\n");
 
         self.label(out, b"kallsyms_names");
         for i in 0..self.len() {
             let code = self.compressed(i);
             let len = code.len();
-            out.s(b"\t.byte ");
+            out.put(b"\t.byte ");
             if len <= 0x7f {
-                num::byte(&mut out.buf, len as u8);
+                num::byte(out, len as u8);
             } else {
-                num::byte(&mut out.buf, (len & 0x7f) as u8 | 0x80);
-                out.s(b", ");
-                num::byte(&mut out.buf, ((len >> 7) & 0x7f) as u8);
+                num::byte(out, (len & 0x7f) as u8 | 0x80);
+                out.put(b", ");
+                num::byte(out, ((len >> 7) & 0x7f) as u8);
             }
-            num::sep_bytes(&mut out.buf, code);
+            num::sep_bytes(out, code);
             self.comment(out, i);
             out.maybe_flush()?;
         }
-        out.s(b"\n");
+        out.put(b"\n");
 
         self.label(out, b"kallsyms_markers");
         for m in self.markers() {
-            out.s(b"\t.long\t");
+            out.put(b"\t.long\t");
             // `unsigned int off` in the C code.
-            num::dec(&mut out.buf, m & 0xffff_ffff);
-            out.s(b"\n");
+            num::dec(out, m & 0xffff_ffff);
+            out.put(b"\n");
         }
-        out.s(b"\n");
+        out.put(b"\n");
 
         self.label(out, b"kallsyms_token_table");
         for code in 0..=255u8 {
-            out.s(b"\t.asciz\t\"");
-            out.s(self.token(code));
-            out.s(b"\"\n");
+            out.put(b"\t.asciz\t\"");
+            out.put(self.token(code));
+            out.put(b"\"\n");
         }
-        out.s(b"\n");
+        out.put(b"\n");
 
         self.label(out, b"kallsyms_token_index");
         for off in self.token_offsets() {
-            out.s(b"\t.short\t");
+            out.put(b"\t.short\t");
             // `%d` of an `unsigned int`.
-            num::signed(&mut out.buf, i64::from(off as u32 as i32));
-            out.s(b"\n");
+            num::signed(out, i64::from(off as u32 as i32));
+            out.put(b"\n");
         }
-        out.s(b"\n");
+        out.put(b"\n");
         out.maybe_flush()?;
 
         Ok(())
@@ -218,24 +411,24 @@ impl Built {
 
     /// `kallsyms_offsets`, `kallsyms_relative_base` (6.12) and
     /// `kallsyms_seqs_of_names`: the text that does not depend on the token table.
-    fn emit_tail(&self, out: &mut Out<'_>) -> io::Result<()> {
+    fn emit_tail<O: Text>(&self, out: &mut O) -> io::Result<()> {
         self.label(out, b"kallsyms_offsets");
         for i in 0..self.len() {
             match &self.offsets {
                 Offsets::V612(v) | Offsets::Raw(v) => {
-                    out.s(b"\t.long\t");
-                    num::alt_hex(&mut out.buf, u64::from(v.get(i).copied().unwrap_or(0)));
+                    out.put(b"\t.long\t");
+                    num::alt_hex(out, u64::from(v.get(i).copied().unwrap_or(0)));
                 }
                 Offsets::PcRelative(v) => {
-                    out.s(b"\t.long\t_text - . + (");
-                    num::signed(&mut out.buf, i64::from(v.get(i).copied().unwrap_or(0)));
-                    out.s(b")");
+                    out.put(b"\t.long\t_text - . + (");
+                    num::signed(out, i64::from(v.get(i).copied().unwrap_or(0)));
+                    out.put(b")");
                 }
             }
             self.comment(out, i);
             out.maybe_flush()?;
         }
-        out.s(b"\n");
+        out.put(b"\n");
 
         if self.options.kernel == KernelVersion::V6_12 {
             self.label(out, b"kallsyms_relative_base");
@@ -244,11 +437,11 @@ impl Built {
             } else {
                 (b"-", self.text - self.relative_base)
             };
-            out.s(b"\tPTR\t_text ");
-            out.s(sign);
-            out.s(b" ");
-            num::alt_hex(&mut out.buf, d);
-            out.s(b"\n\n");
+            out.put(b"\tPTR\t_text ");
+            out.put(sign);
+            out.put(b" ");
+            num::alt_hex(out, d);
+            out.put(b"\n\n");
         }
 
         self.label(out, b"kallsyms_seqs_of_names");
@@ -265,22 +458,22 @@ impl Built {
             }
             core::hint::black_box(sum);
             for (s, &seq) in names.iter().zip(batch) {
-                out.s(b"\t.byte ");
-                num::byte(&mut out.buf, (seq >> 16) as u8);
-                out.s(b", ");
-                num::byte(&mut out.buf, (seq >> 8) as u8);
-                out.s(b", ");
-                num::byte(&mut out.buf, seq as u8);
-                out.s(b"\t/* ");
+                out.put(b"\t.byte ");
+                num::byte(out, (seq >> 16) as u8);
+                out.put(b", ");
+                num::byte(out, (seq >> 8) as u8);
+                out.put(b", ");
+                num::byte(out, seq as u8);
+                out.put(b"\t/* ");
                 if let Some(s) = s {
-                    out.buf.push(s.kind);
-                    out.s(s.name);
+                    out.push(s.kind);
+                    out.put(s.name);
                 }
-                out.s(b" */\n");
+                out.put(b" */\n");
             }
             out.maybe_flush()?;
         }
-        out.s(b"\n");
+        out.put(b"\n");
         Ok(())
     }
 

@@ -142,6 +142,9 @@ pub struct Built {
     options: Options,
     /// Threads the build used, and the text rendering may use.
     threads: usize,
+    /// Whether [`Built::asm`] may render half of the text on a helper thread
+    /// ([`build`] on a machine with a second core).
+    helpers: bool,
     /// The input symbols (their names are used in place).
     input: SymbolList,
     /// Address order: input index, address and final type of each kept symbol.
@@ -163,8 +166,9 @@ pub struct Built {
 /// list is kept inside the result (clone it to build it twice).
 ///
 /// The token rounds run on the calling thread; on a machine with a second core, a
-/// helper thread sorts the names meanwhile (see [`build_threads`] for a fixed
-/// thread count).
+/// helper thread sorts the names meanwhile, and [`Built::asm`] of a large table
+/// renders its two halves at once (see [`build_threads`] for a fixed thread
+/// count).
 ///
 /// # Errors
 ///
@@ -194,11 +198,10 @@ pub fn build_threads(
     pipeline::run(symbols, options, false, threads)
 }
 
-/// The thread request of [`build`]: everything on the calling thread but the name
-/// sort, which a helper thread takes when the machine has a second core (whichever
-/// thread claims it first sorts, so a helper that never runs costs no waiting). The
-/// `.S` text stays on one thread: rendering its tail elsewhere costs a copy and
-/// fresh memory, which measured slower than it saves.
+/// The thread request of [`build`]: the token rounds on the calling thread and, when
+/// the machine has a second core, a helper thread for the name sort and for one of
+/// the two halves of [`Built::asm`] (each claimed by whichever thread gets to it
+/// first, so a helper that never runs costs no waiting).
 const AUTO: usize = usize::MAX;
 
 /// The number of threads to use for a request of `threads` (0: one).

@@ -15,7 +15,7 @@ fn digit(v: u64) -> u8 {
 /// `, 0x%02x` for every byte value.
 // Evaluated at compile time: an index out of bounds could not compile.
 #[allow(clippy::indexing_slicing)]
-const SEP_BYTE: [[u8; 6]; 256] = {
+pub(super) const SEP_BYTE: [[u8; 6]; 256] = {
     let mut t = [[0u8; 6]; 256];
     let mut i = 0;
     while i < 256 {
@@ -25,41 +25,99 @@ const SEP_BYTE: [[u8; 6]; 256] = {
     t
 };
 
-/// `0x%02x`.
-#[inline]
-pub fn byte(out: &mut Vec<u8>, b: u8) {
-    out.extend_from_slice(&[b'0', b'x', digit(u64::from(b >> 4)), digit(u64::from(b))]);
-}
+/// Where text goes: a growing buffer, or a slice of known length.
+pub(super) trait Sink {
+    /// Appends `s`.
+    fn put(&mut self, s: &[u8]);
 
-/// `, 0x%02x` for each byte of `bytes` (the body of a `.byte` line).
-#[inline]
-pub fn sep_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    let start = out.len();
-    out.resize(start + 6 * bytes.len(), 0);
-    if let Some(dst) = out.get_mut(start..) {
-        for (d, &b) in dst.chunks_exact_mut(6).zip(bytes) {
+    /// Appends `b`.
+    #[inline]
+    fn push(&mut self, b: u8) {
+        self.put(&[b]);
+    }
+
+    /// `, 0x%02x` for each byte of `bytes` (the body of a `.byte` line).
+    #[inline]
+    fn sep_bytes(&mut self, bytes: &[u8]) {
+        for &b in bytes {
             if let Some(t) = SEP_BYTE.get(usize::from(b)) {
-                d.copy_from_slice(t);
+                self.put(t);
             }
         }
     }
 }
 
+impl Sink for Vec<u8> {
+    #[inline]
+    fn put(&mut self, s: &[u8]) {
+        self.extend_from_slice(s);
+    }
+
+    #[inline]
+    fn push(&mut self, b: u8) {
+        Vec::push(self, b);
+    }
+
+    #[inline]
+    fn sep_bytes(&mut self, bytes: &[u8]) {
+        let start = self.len();
+        self.resize(start + 6 * bytes.len(), 0);
+        if let Some(dst) = self.get_mut(start..) {
+            fill_sep(dst, bytes);
+        }
+    }
+}
+
+/// Writes `, 0x%02x` for each byte of `bytes` into `dst` (6 bytes each).
+#[inline]
+pub(super) fn fill_sep(dst: &mut [u8], bytes: &[u8]) {
+    for (d, &b) in dst.chunks_exact_mut(6).zip(bytes) {
+        if let Some(t) = SEP_BYTE.get(usize::from(b)) {
+            d.copy_from_slice(t);
+        }
+    }
+}
+
+/// `0x%02x`.
+#[inline]
+pub(super) fn byte<S: Sink + ?Sized>(out: &mut S, b: u8) {
+    out.put(&[b'0', b'x', digit(u64::from(b >> 4)), digit(u64::from(b))]);
+}
+
+/// `, 0x%02x` for each byte of `bytes` (the body of a `.byte` line).
+#[inline]
+pub(super) fn sep_bytes<S: Sink + ?Sized>(out: &mut S, bytes: &[u8]) {
+    out.sep_bytes(bytes);
+}
+
 /// `%#x` / `%#llx`: `0` for zero, else `0x` and the digits without leading zeros.
-pub fn alt_hex(out: &mut Vec<u8>, v: u64) {
+pub(super) fn alt_hex<S: Sink + ?Sized>(out: &mut S, v: u64) {
     if v == 0 {
         out.push(b'0');
         return;
     }
-    out.extend_from_slice(b"0x");
+    let mut buf = [0u8; 18];
     let n = 16 - (v.leading_zeros() as usize / 4);
-    for i in (0..n).rev() {
-        out.push(digit(v >> (4 * i)));
+    if let Some(d) = buf.get_mut(..2) {
+        d.copy_from_slice(b"0x");
+    }
+    for (k, d) in buf.iter_mut().skip(2).take(n).enumerate() {
+        *d = digit(v >> (4 * (n - 1 - k)));
+    }
+    out.put(buf.get(..n + 2).unwrap_or_default());
+}
+
+/// The length of [`alt_hex`] of `v`.
+pub(super) fn alt_hex_len(v: u64) -> usize {
+    if v == 0 {
+        1
+    } else {
+        2 + 16 - (v.leading_zeros() as usize / 4)
     }
 }
 
 /// `%u` / `%llu`.
-pub fn dec(out: &mut Vec<u8>, mut v: u64) {
+pub(super) fn dec<S: Sink + ?Sized>(out: &mut S, mut v: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -72,15 +130,30 @@ pub fn dec(out: &mut Vec<u8>, mut v: u64) {
             break;
         }
     }
-    out.extend_from_slice(buf.get(i..).unwrap_or_default());
+    out.put(buf.get(i..).unwrap_or_default());
+}
+
+/// The length of [`dec`] of `v`.
+pub(super) fn dec_len(mut v: u64) -> usize {
+    let mut n = 1;
+    while v >= 10 {
+        v /= 10;
+        n += 1;
+    }
+    n
 }
 
 /// `%d` / `%lld`.
-pub fn signed(out: &mut Vec<u8>, v: i64) {
+pub(super) fn signed<S: Sink + ?Sized>(out: &mut S, v: i64) {
     if v < 0 {
         out.push(b'-');
     }
     dec(out, v.unsigned_abs());
+}
+
+/// The length of [`signed`] of `v`.
+pub(super) fn signed_len(v: i64) -> usize {
+    usize::from(v < 0) + dec_len(v.unsigned_abs())
 }
 
 #[cfg(test)]
@@ -108,14 +181,17 @@ mod tests {
                 format!("{v:#x}")
             };
             assert_eq!(o, want.as_bytes());
+            assert_eq!(alt_hex_len(v), o.len());
             let mut o = Vec::new();
             dec(&mut o, v);
             assert_eq!(o, format!("{v}").as_bytes());
+            assert_eq!(dec_len(v), o.len());
         }
         for v in [0i64, -1, i64::MIN, i64::MAX, 2130706432, -5] {
             let mut o = Vec::new();
             signed(&mut o, v);
             assert_eq!(o, format!("{v}").as_bytes());
+            assert_eq!(signed_len(v), o.len());
         }
         for b in 0..=255u8 {
             let mut o = Vec::new();

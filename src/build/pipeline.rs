@@ -22,8 +22,8 @@ pub(super) fn run(
     keep_all: bool,
     threads: usize,
 ) -> Result<Built, BuildError> {
-    // `AUTO` (what `build()` uses): a helper thread for the name sort, which does not
-    // depend on the token table, when there is a second core; the rest stays here.
+    // `AUTO` (what `build()` uses): a helper thread for the name sort (which does not
+    // depend on the token table) and half of the text, when there is a second core.
     let helpers =
         threads == super::AUTO && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
     let threads = if threads == super::AUTO {
@@ -137,6 +137,7 @@ pub(super) fn run(
     Ok(Built {
         options: *options,
         threads,
+        helpers,
         input: symbols,
         order: t.order,
         addrs: t.addrs,

@@ -173,3 +173,63 @@ fn empty_map() {
     let t = b.owned_table(crate::Layout::V6_15).unwrap();
     assert_eq!(t.raw().num_syms, 0);
 }
+
+/// The two halves of the text rendered into one buffer on two threads (what `asm()`
+/// does for large tables under `build()`) give the text of one thread, for every
+/// kernel and option, with long names (two-byte lengths) and per-cpu symbols.
+#[test]
+fn split_text_is_the_serial_text() {
+    let mut map = std::string::String::new();
+    map.push_str("ffffffff81000000 T _text\nffffffff81000000 T _stext\n");
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for i in 0..3000u64 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let len = if i % 97 == 0 {
+            200 + (x % 300) as usize
+        } else {
+            1 + (x % 40) as usize
+        };
+        let name: std::string::String = (0..len)
+            .map(|k| char::from(b"_abcdefgh.xyz0123"[((x >> (k % 50)) as usize + k) % 17]))
+            .collect();
+        let kind = if x % 3 == 0 { 't' } else { 'T' };
+        map.push_str(&std::format!(
+            "{:016x} {kind} {name}_{i}\n",
+            0xffff_ffff_8100_0010 + (x % 7) * 16 + i * 64
+        ));
+    }
+    map.push_str("ffffffff82000000 T _etext\n");
+    let opts = [
+        Options {
+            all_symbols: true,
+            ..Options::default()
+        },
+        Options {
+            all_symbols: true,
+            absolute_percpu: true,
+            ..Options::default()
+        },
+        Options {
+            all_symbols: true,
+            kernel: KernelVersion::V7_0,
+            ..Options::default()
+        },
+        Options {
+            all_symbols: true,
+            pc_relative: true,
+            kernel: KernelVersion::V7_0,
+            ..Options::default()
+        },
+    ];
+    let percpu = std::format!(
+        "0000000000000000 D __per_cpu_start\n0000000000000010 d pcpu_a\n\
+         0000000000000100 D __per_cpu_end\n{map}"
+    );
+    for o in opts {
+        let b = built(if o.absolute_percpu { &percpu } else { &map }, o).unwrap();
+        assert!(b.len() > 3000);
+        assert_eq!(b.asm_split(), Some(b.asm()), "{o:?}");
+    }
+}
