@@ -29,8 +29,9 @@
 //!   space follows, and its later behaviour then depends on leftover buffer bytes.
 //! - The C tool expands names into a 512-byte buffer, one byte short for a 511-byte
 //!   name with its type character and NUL; this builder has no such limit.
-//! - Speed: the token table is computed with position lists (see [`token`]) and the
-//!   name index, and the `.S` tail, on a second thread where one is available.
+//! - Speed: the token table is computed with position lists (see [`token`]); the
+//!   name index, and one of the two halves of the `.S` text, on a second thread
+//!   where one is available ([`build_threads`] with 2 also splits the token rounds).
 //!
 //! ```
 //! use kallsyms::build::{build, parse_map, Options, ParseMode};

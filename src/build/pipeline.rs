@@ -98,13 +98,27 @@ pub(super) fn run(
             .unwrap_or_default()
     };
     let addr_of = |k: usize| read.get(k).and_then(|&i| sym(i)).map_or(0, |s| s.addr);
-    // Whichever thread claims it first sorts: a helper that has not started by the
-    // time this thread is done with the token table costs no waiting.
+    // sort_symbols(): the address order, and the address-order position (`rank`) of
+    // each element of `read`.
+    let by_addr = address_order(&symbols, read, &kind);
+    let mut rank = vec![0u32; read.len()];
+    for (j, &k) in by_addr.iter().enumerate() {
+        if let Some(r) = rank.get_mut(k as usize) {
+            *r = j as u32;
+        }
+    }
+    // The name order needs only names, addresses and ranks: a second thread computes
+    // it while this one builds the token table. Whichever thread claims it first
+    // sorts: a helper that has not started by the time this thread is done with the
+    // token table costs no waiting.
     let claimed = AtomicBool::new(false);
     let claim = || !claimed.swap(true, Ordering::AcqRel);
-    let job = || sort::name_order(read.len(), name_of, addr_of, SeqsKey::FullName);
+    let job = || {
+        let by_name = sort::name_order(read.len(), name_of, addr_of, SeqsKey::FullName);
+        sort::renumber(by_name, &rank, name_of, addr_of)
+    };
     let (job, claim) = (&job, &claim);
-    let (table, by_name) = std::thread::scope(|scope| {
+    let (table, seqs) = std::thread::scope(|scope| {
         let worker = if (threads > 1 || helpers) && read.len() >= 4096 {
             std::thread::Builder::new()
                 .spawn_scoped(scope, move || claim().then(job))
@@ -118,8 +132,8 @@ pub(super) fn run(
             text,
             threads,
         };
-        let table = by_address(&symbols, read, &kind, &is_abs, &how);
-        let by_name = if claim() {
+        let table = by_address(&symbols, read, by_addr, &kind, &is_abs, &how);
+        let seqs = if claim() {
             job()
         } else {
             match worker.map(|w| w.join()) {
@@ -129,10 +143,9 @@ pub(super) fn run(
                 _ => job(),
             }
         };
-        (table, by_name)
+        (table, seqs)
     });
     let t = table?;
-    let seqs = sort::renumber(by_name, &t.rank, name_of, addr_of);
     let tokens = token::expand_all(&t.slots);
     Ok(Built {
         options: *options,
@@ -173,20 +186,36 @@ struct ByAddress {
     addrs: Vec<u64>,
     kinds: Vec<u8>,
     absolute: Vec<bool>,
-    /// Address-order position of each element of `read`.
-    rank: Vec<u32>,
     relative_base: u64,
     offsets: Offsets,
     names: token::Packed,
     slots: [Slot; 256],
 }
 
-/// `sort_symbols()`, `record_relative_base()`, `optimize_token_table()` and the
-/// checks of `write_src()`, for the symbols `read` (input indices after
-/// `shrink_table()`).
+/// `sort_symbols()` for the symbols `read` (input indices after `shrink_table()`):
+/// positions in `read`, in address order.
+fn address_order(
+    symbols: &SymbolList,
+    read: &[u32],
+    kind: &dyn Fn(&MapSymbol<'_>) -> u8,
+) -> Vec<u32> {
+    let sym = |i: u32| symbols.get(i as usize);
+    // The tie key ends in the position in `read` (`seq`).
+    let mut keys: Vec<(u64, u64)> = read
+        .iter()
+        .enumerate()
+        .filter_map(|(k, &i)| sym(i).map(|s| (s.addr, sort::tie_key(kind(&s), s.name, k as u32))))
+        .collect();
+    sort::address_order(&mut keys)
+}
+
+/// The table in address order (`by_addr`, from [`address_order`]),
+/// `record_relative_base()`, `optimize_token_table()` and the checks of
+/// `write_src()`.
 fn by_address(
     symbols: &SymbolList,
     read: &[u32],
+    by_addr: Vec<u32>,
     kind: &dyn Fn(&MapSymbol<'_>) -> u8,
     is_abs: &dyn Fn(u64) -> bool,
     how: &How<'_>,
@@ -198,36 +227,23 @@ fn by_address(
         threads,
     } = *how;
     let sym = |i: u32| symbols.get(i as usize);
-    // sort_symbols(): the tie key ends in the position in `read` (`seq`).
-    let mut keys: Vec<(u64, u64)> = read
-        .iter()
-        .enumerate()
-        .filter_map(|(k, &i)| sym(i).map(|s| (s.addr, sort::tie_key(kind(&s), s.name, k as u32))))
-        .collect();
-    let by_addr = sort::address_order(&mut keys);
-    drop(keys);
-
     let n = by_addr.len();
     let mut order = Vec::with_capacity(n);
     let mut addrs = Vec::with_capacity(n);
     let mut kinds = Vec::with_capacity(n);
     let mut absolute = Vec::with_capacity(n);
-    let mut rank = vec![0u32; read.len()];
     let bytes: usize = read
         .iter()
         .filter_map(|&i| sym(i))
         .map(|s| s.name.len() + 1)
         .sum();
     let mut names = token::Packed::with_capacity(n, bytes);
-    for (j, &k) in by_addr.iter().enumerate() {
+    for &k in &by_addr {
         let Some(&i) = read.get(k as usize) else {
             continue;
         };
         let Some(s) = sym(i) else { continue };
         let t = kind(&s);
-        if let Some(r) = rank.get_mut(k as usize) {
-            *r = j as u32;
-        }
         order.push(i);
         addrs.push(s.addr);
         kinds.push(t);
@@ -259,7 +275,6 @@ fn by_address(
         addrs,
         kinds,
         absolute,
-        rank,
         relative_base,
         offsets,
         names,

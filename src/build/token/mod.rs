@@ -40,6 +40,12 @@
 //! unlisted original pair, the threshold is lowered and one scan of the arena lists the
 //! original pairs now above it. That keeps memory (and page faults) down.
 //!
+//! Cost: each round touches the positions in its list, in ascending order; on large
+//! tables those are cache misses (and TLB misses) spread over the whole arena, so
+//! the positions are taken in batches whose nodes are loaded together first, letting
+//! the misses overlap. (Measured, 1M symbols: ~25 ns a position once the arena no
+//! longer fits the last-level cache, against ~10 ns below it.)
+//!
 //! Large tables are split between two threads at a symbol boundary: each owns half
 //! of the symbols, with its own lists and profits. Per round both threads pick the
 //! same best pair from the sum of the two profit arrays, then replace it in their
