@@ -440,8 +440,10 @@ impl SymbolList {
 /// # Ok::<(), kallsyms::build::ParseError>(())
 /// ```
 pub fn parse_map(input: &[u8], mode: ParseMode) -> Result<SymbolList, ParseError> {
-    // Lines average about 45 bytes in real maps.
-    let mut list = SymbolList::with_capacity(input.len() / 40 + 1, input.len() / 2);
+    // Room for every symbol and name of a map of 16-digit addresses (a line takes at
+    // least 21 bytes), so that the list never grows (copies): room that is not
+    // written to costs no memory.
+    let mut list = SymbolList::with_capacity(input.len() / 21 + 1, input.len());
     let mut it = lines(input, mode);
     while let Some(item) = it.next() {
         match item? {
