@@ -1003,12 +1003,16 @@ impl Matches<'_, '_> {
                 }
             }
         }
-        for &(i, j, known) in cand.get(..nc).unwrap_or(&[]) {
-            let kind = if known {
+        // How position `j` matches: exact without a look when its range says so.
+        let kind_of = |j: u32, known: bool| {
+            if known {
                 Some(MatchKind::Exact)
             } else {
                 t.classify(t.name_offset_at(j), q, opts)
-            };
+            }
+        };
+        for &(i, j, known) in cand.get(..nc).unwrap_or(&[]) {
+            let kind = kind_of(j, known);
             if let (Some(kind), Some(slot)) = (kind, buf.get_mut(*len)) {
                 *slot = (i, kind);
                 // NO-OVERFLOW: len < nc <= PASS.
@@ -1031,12 +1035,9 @@ impl Matches<'_, '_> {
                     if i < floor || i >= ceil {
                         continue;
                     }
-                    let kind = if known {
-                        Some(MatchKind::Exact)
-                    } else {
-                        t.classify(t.name_offset_at(j), q, opts)
+                    let Some(kind) = kind_of(j, known) else {
+                        continue;
                     };
-                    let Some(kind) = kind else { continue };
                     insert_lowest(buf, len, want, (i, kind), |b| b.0);
                     if *len == want {
                         ceil = buf.get(want.wrapping_sub(1)).map_or(u32::MAX, |b| b.0);

@@ -21,11 +21,15 @@
 //! Without objdump, or on a target other than x86-64, the test skips with a
 //! message, unless the environment variable `CI` is set: then it fails.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+mod objgraph;
+
+use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
+
+use objgraph::{is_panic, is_panic_or_fmt, reach, reference_graph, run};
 use std::time::Instant;
 
 fn root() -> &'static Path {
@@ -47,21 +51,6 @@ fn skip(why: &str) {
     eprintln!("skipped: {why}");
 }
 
-/// Runs `cmd`; panics with its output when it fails.
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 /// Builds `tests/nopanic` in release into its own target directory.
 fn staticlib() -> PathBuf {
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nopanic-target");
@@ -75,121 +64,6 @@ fn staticlib() -> PathBuf {
         .arg(&target));
     eprintln!("tests/nopanic built in {:.1?}", t.elapsed());
     target.join("release/libkallsyms_nopanic.a")
-}
-
-// ---- the reference graph (as in tests/capi.rs) ------------------------------------
-
-/// Whether a (mangled, legacy or v0) symbol belongs to `core::panicking`, or is the
-/// panic handler.
-fn is_panic(sym: &str) -> bool {
-    sym.contains("4core9panicking")
-        || sym.contains("core..panicking..")
-        || sym == "rust_begin_unwind"
-        || sym == "rust_panic"
-}
-
-/// Whether a symbol belongs to `core::panicking` or `core::fmt`, or is the panic
-/// handler.
-fn is_panic_or_fmt(sym: &str) -> bool {
-    is_panic(sym) || sym.contains("4core3fmt") || sym.contains("core..fmt..")
-}
-
-/// The reference graph of an archive: code and data sections (a function is its
-/// own `.text.<symbol>` section) to the symbols and sections their relocations
-/// name, plus direct calls that need no relocation.
-fn reference_graph(lib: &Path) -> HashMap<String, HashSet<String>> {
-    fn node(name: &str) -> String {
-        let name = name.strip_prefix(".text.").unwrap_or(name);
-        // `sym-0x4`, `.rodata.x+0x10`
-        let end = name
-            .rfind(['+', '-'])
-            .filter(|&p| name[p + 1..].starts_with("0x") && name[p + 1..].len() > 2);
-        end.map_or(name, |p| &name[..p]).to_owned()
-    }
-    let mut g: HashMap<String, HashSet<String>> = HashMap::new();
-    // Code: `objdump -dr` (relocations and direct calls).
-    let dis = run(Command::new("objdump")
-        .args(["-dr", "--no-show-raw-insn", "-w"])
-        .arg(lib));
-    let text = String::from_utf8_lossy(&dis.stdout);
-    let mut cur: Option<String> = None;
-    for line in text.lines() {
-        if line.starts_with("In archive") || line.ends_with("file format elf64-x86-64") {
-            cur = None;
-            continue;
-        }
-        if let Some(f) = line.strip_suffix(">:").and_then(|l| l.split_once(" <")) {
-            if f.0.chars().all(|c| c.is_ascii_hexdigit()) {
-                cur = Some(f.1.to_owned());
-                g.entry(f.1.to_owned()).or_default();
-                continue;
-            }
-        }
-        let Some(c) = &cur else { continue };
-        let t = line.trim_start();
-        if let Some(r) = t.split_once(": R_") {
-            if let Some(target) = r.1.split_whitespace().nth(1) {
-                g.get_mut(c).unwrap().insert(node(target));
-            }
-        } else if let Some(open) = t.find(" <") {
-            // `call 1a <foo+0x10>`, `jmp ...`: a direct branch to a symbol.
-            let target = &t[open + 2..t.len() - usize::from(t.ends_with('>'))];
-            let target = node(target);
-            if &target != c && (t.contains("call") || t.contains("j")) {
-                g.get_mut(c).unwrap().insert(target);
-            }
-        }
-    }
-    // Data: `objdump -r` of the other sections (vtables, function pointer tables).
-    let rel = run(Command::new("objdump").args(["-r", "-w"]).arg(lib));
-    let text = String::from_utf8_lossy(&rel.stdout);
-    let mut sec: Option<String> = None;
-    for line in text.lines() {
-        if let Some(s) = line
-            .strip_prefix("RELOCATION RECORDS FOR [")
-            .and_then(|r| r.strip_suffix("]:"))
-        {
-            sec = (!s.starts_with(".text")).then(|| node(s));
-            continue;
-        }
-        let Some(s) = &sec else { continue };
-        let mut f = line.split_whitespace();
-        if let (Some(off), Some(kind), Some(target)) = (f.next(), f.next(), f.next()) {
-            if off.chars().all(|c| c.is_ascii_hexdigit()) && kind.starts_with("R_") {
-                g.entry(s.clone()).or_default().insert(node(target));
-            }
-        }
-    }
-    g
-}
-
-/// Reachable nodes from `from`, and a path to the first `bad` one, if any.
-fn reach(
-    g: &HashMap<String, HashSet<String>>,
-    from: &str,
-    bad: fn(&str) -> bool,
-) -> (usize, Option<Vec<String>>) {
-    let mut parent: HashMap<&str, Option<&str>> = HashMap::from([(from, None)]);
-    let mut queue = VecDeque::from([from]);
-    while let Some(x) = queue.pop_front() {
-        if bad(x) {
-            let mut path = vec![x.to_owned()];
-            let mut at = x;
-            while let Some(Some(p)) = parent.get(at) {
-                path.push((*p).to_owned());
-                at = p;
-            }
-            path.reverse();
-            return (parent.len(), Some(path));
-        }
-        for y in g.get(x).into_iter().flatten() {
-            if !parent.contains_key(y.as_str()) {
-                parent.insert(y, Some(x));
-                queue.push_back(y);
-            }
-        }
-    }
-    (parent.len(), None)
 }
 
 // ---- what the wrappers must cover ------------------------------------------------------
