@@ -701,8 +701,18 @@ impl<'a> Table<'a> {
         match m.plan {
             Plan::Empty => 0,
             Plan::Passes { ranges, .. } => {
+                let exact_known = self.layout.seqs_key == SeqsKey::FullName;
                 let mut count = 0u32;
-                for (lo, hi) in [ranges.exact, ranges.dotted, ranges.straddle] {
+                for (range_no, (lo, hi)) in [ranges.exact, ranges.dotted, ranges.straddle]
+                    .into_iter()
+                    .enumerate()
+                {
+                    if range_no == 0 && exact_known {
+                        // Every full name in the equal range is the name itself.
+                        // NO-OVERFLOW: lo <= hi; at most num_syms in all.
+                        count = count.wrapping_add(hi.saturating_sub(lo));
+                        continue;
+                    }
                     for j in lo..hi {
                         if self.classify(self.name_offset_at(j), name, opts).is_some() {
                             // NO-OVERFLOW: at most num_syms.
@@ -712,7 +722,17 @@ impl<'a> Table<'a> {
                 }
                 count
             }
-            Plan::Scan { .. } | Plan::Direct { .. } => {
+            Plan::Direct { j } => {
+                // The equal range of a full-name index: its end by galloping.
+                let end = self.gallop(
+                    j,
+                    name,
+                    |p| matches!(p, Probe::Longer(_) | Probe::Greater),
+                    None,
+                );
+                end.pos.saturating_sub(j)
+            }
+            Plan::Scan { .. } => {
                 let mut count = 0u32;
                 while m.next().is_some() {
                     // NO-OVERFLOW: at most num_syms.
