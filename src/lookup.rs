@@ -940,6 +940,36 @@ impl<'a> Table<'a> {
     }
 }
 
+/// Calls `f(j, i, known)` for each position `j` of the three ranges whose index `i`
+/// lies at or above `floor` and below the bound `f` last returned (`known`: the
+/// position is in the exact range of a full-name index, so it matches exactly).
+fn scan_candidates(
+    t: &Table<'_>,
+    ranges: [(u32, u32); 3],
+    exact_known: bool,
+    floor: u32,
+    mut f: impl FnMut(u32, u32, bool) -> u32,
+) {
+    let mut ceil = u32::MAX;
+    for (range_no, (lo, hi)) in ranges.into_iter().enumerate() {
+        let known = range_no == 0 && exact_known;
+        for (j, i) in t.seqs_in(lo, hi) {
+            if i >= floor && i < ceil {
+                ceil = f(j, i, known);
+            }
+        }
+    }
+}
+
+/// The key of the worst of `cap` kept entries once `buf` holds `cap`, else
+/// `u32::MAX`: candidates at or above it cannot enter.
+fn worst_kept<T>(buf: &[T], len: usize, cap: usize, key: impl Fn(&T) -> u32) -> u32 {
+    if len < cap {
+        return u32::MAX;
+    }
+    buf.get(cap.wrapping_sub(1)).map_or(u32::MAX, key)
+}
+
 /// Inserts `item` into the first `*len` entries of `buf` (sorted by `key`),
 /// keeping at most `cap` of the lowest.
 fn insert_lowest<T: Copy>(
@@ -1010,19 +1040,10 @@ impl Matches<'_, '_> {
         // pass classifies `want` names, not every new minimum it meets.
         let mut cand = [(0u32, 0u32, false); PASS];
         let mut nc = 0usize;
-        let mut ceil = u32::MAX;
-        for (range_no, (lo, hi)) in all.into_iter().enumerate() {
-            let known = range_no == 0 && exact_known;
-            for (j, i) in t.seqs_in(lo, hi) {
-                if i < floor || i >= ceil {
-                    continue;
-                }
-                insert_lowest(&mut cand, &mut nc, want, (i, j, known), |c| c.0);
-                if nc == want {
-                    ceil = cand.get(want.wrapping_sub(1)).map_or(u32::MAX, |c| c.0);
-                }
-            }
-        }
+        scan_candidates(t, all, exact_known, floor, |j, i, known| {
+            insert_lowest(&mut cand, &mut nc, want, (i, j, known), |c| c.0);
+            worst_kept(&cand, nc, want, |c| c.0)
+        });
         // How position `j` matches: exact without a look when its range says so.
         let kind_of = |j: u32, known: bool| {
             if known {
@@ -1048,22 +1069,12 @@ impl Matches<'_, '_> {
             let floor = cand
                 .get(nc.wrapping_sub(1))
                 .map_or(u32::MAX, |c| c.0.saturating_add(1));
-            let mut ceil = u32::MAX;
-            for (range_no, (lo, hi)) in all.into_iter().enumerate() {
-                let known = range_no == 0 && exact_known;
-                for (j, i) in t.seqs_in(lo, hi) {
-                    if i < floor || i >= ceil {
-                        continue;
-                    }
-                    let Some(kind) = kind_of(j, known) else {
-                        continue;
-                    };
+            scan_candidates(t, all, exact_known, floor, |j, i, known| {
+                if let Some(kind) = kind_of(j, known) {
                     insert_lowest(buf, len, want, (i, kind), |b| b.0);
-                    if *len == want {
-                        ceil = buf.get(want.wrapping_sub(1)).map_or(u32::MAX, |b| b.0);
-                    }
                 }
-            }
+                worst_kept(buf, *len, want, |b| b.0)
+            });
             if *len < want {
                 *done = true;
             }
