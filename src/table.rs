@@ -659,9 +659,15 @@ impl<'a> Table<'a> {
         if w == 0 || self.layout.seqs == SeqsFormat::None || self.cheap_offsets() {
             return mid;
         }
-        let mut best = mid;
-        let mut best_cost = self.seq(mid) % MARKER_STRIDE;
-        for j in mid.wrapping_sub(w)..=mid.wrapping_add(w) {
+        self.fewest_past_marker(mid, mid.wrapping_sub(w)..=mid.wrapping_add(w))
+    }
+
+    /// Of `first` and the positions `others`, in that order, the first whose symbol
+    /// is fewest records past its marker (the shortest walk to its record).
+    fn fewest_past_marker(&self, first: u32, others: impl Iterator<Item = u32>) -> u32 {
+        let mut best = first;
+        let mut best_cost = self.seq(first) % MARKER_STRIDE;
+        for j in others {
             let cost = self.seq(j) % MARKER_STRIDE;
             if cost < best_cost {
                 best = j;
@@ -705,16 +711,7 @@ impl<'a> Table<'a> {
         }
         // NO-OVERFLOW: lo <= hi, so hi - (hi - lo).min(8) >= lo.
         let low = hi.wrapping_sub(hi.saturating_sub(lo).min(8));
-        let mut best = hi;
-        let mut best_cost = self.seq(hi) % MARKER_STRIDE;
-        for j in (low..hi).rev() {
-            let cost = self.seq(j) % MARKER_STRIDE;
-            if cost < best_cost {
-                best = j;
-                best_cost = cost;
-            }
-        }
-        best
+        self.fewest_past_marker(hi, (low..hi).rev())
     }
 
     /// The address-order index of name-order position `j`; the identity when the
