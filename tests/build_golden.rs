@@ -654,8 +654,7 @@ mod cli {
     }
 
     fn map_path(set: Set) -> std::path::PathBuf {
-        support::fixture(set.map);
-        support::cache_dir().join(set.map)
+        support::fixture_path(set.map)
     }
 
     #[test]

@@ -9,10 +9,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn map(name: &str) -> PathBuf {
-    sfile::data(name);
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("target/fixtures")
-        .join(name)
+    sfile::data_path(name)
 }
 
 fn run(args: &[&str]) -> Output {

@@ -143,22 +143,46 @@ pub const FIXTURES: [Fixture; 3] = [
     },
 ];
 
-/// Decompresses `tests/data/<file>.xz`, caching the result under `target/fixtures`.
+/// Decompresses `tests/data/<file>.xz`, caching the result as
+/// `<target>/fixtures/<file>` (next to the `tmp` directory Cargo gives tests and
+/// benches). Safe to call from concurrent threads and processes on a cold cache:
+/// each writer uses its own temporary name and renames it into place, and a lost
+/// rename race is harmless because the winner wrote the same bytes.
 pub fn data(file: &str) -> Vec<u8> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cache = root.join("target/fixtures").join(file);
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static SEQ: AtomicUsize = AtomicUsize::new(0);
+    let cache = cache_path(file);
+    let cache_dir = cache.parent().unwrap_or(&cache).to_path_buf();
     if let Ok(b) = std::fs::read(&cache) {
         return b;
     }
-    let src = root.join("tests/data").join(format!("{file}.xz"));
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(format!("{file}.xz"));
     let xz = std::fs::read(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
     let mut out = Vec::new();
-    lzma_rs::xz_decompress(&mut &xz[..], &mut out).unwrap();
-    std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
-    let tmp = cache.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, &out).unwrap();
-    std::fs::rename(&tmp, &cache).unwrap();
+    lzma_rs::xz_decompress(&mut &xz[..], &mut out)
+        .unwrap_or_else(|e| panic!("{}: {e:?}", src.display()));
+    if std::fs::create_dir_all(&cache_dir).is_ok() {
+        let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+        let tmp = cache_dir.join(format!(".{file}.{}.{seq}", std::process::id()));
+        if std::fs::write(&tmp, &out).is_ok() && std::fs::rename(&tmp, &cache).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
     out
+}
+
+/// Where [`data`] caches `file`: `<target>/fixtures/<file>`.
+pub fn cache_path(file: &str) -> std::path::PathBuf {
+    let tmpdir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    tmpdir.parent().unwrap_or(tmpdir).join("fixtures").join(file)
+}
+
+/// The path of `file` decompressed (for tools that take a file name).
+pub fn data_path(file: &str) -> std::path::PathBuf {
+    data(file);
+    cache_path(file)
 }
 
 /// The `_text` address of a map (0 when the map has none).

@@ -3,8 +3,10 @@
 //! decompressed once (with `lzma-rs`) and cached under `target/fixtures/`.
 #![allow(dead_code)]
 
+#[path = "../sfile/mod.rs"]
+mod sfile;
+
 use std::fs;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use kallsyms::build::Options;
@@ -15,37 +17,15 @@ pub fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
-/// `target/fixtures` (next to the `tmp` directory Cargo gives integration tests).
-pub fn cache_dir() -> PathBuf {
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    tmp.parent().unwrap_or(tmp).join("fixtures")
+/// The decompressed content of `tests/data/<name>.xz`, cached as
+/// `target/fixtures/<name>` (one implementation for every test: `sfile::data`).
+pub fn fixture(name: &str) -> Vec<u8> {
+    sfile::data(name)
 }
 
-/// The decompressed content of `tests/data/<name>.xz`, cached as
-/// `target/fixtures/<name>`. Safe to call from concurrent tests and processes: the
-/// cache file is written under a unique name and renamed into place.
-pub fn fixture(name: &str) -> Vec<u8> {
-    let cached = cache_dir().join(name);
-    if let Ok(v) = fs::read(&cached) {
-        return v;
-    }
-    let xz = data_dir().join(format!("{name}.xz"));
-    let file = fs::File::open(&xz).unwrap_or_else(|e| panic!("{}: {e}", xz.display()));
-    let mut out = Vec::new();
-    lzma_rs::xz_decompress(&mut BufReader::new(file), &mut out)
-        .unwrap_or_else(|e| panic!("{}: {e:?}", xz.display()));
-    let dir = cache_dir();
-    if fs::create_dir_all(&dir).is_ok() {
-        let tmp = dir.join(format!(
-            ".{name}.{}.{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        if fs::write(&tmp, &out).is_ok() && fs::rename(&tmp, &cached).is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-    }
-    out
+/// The path of the cached decompressed `tests/data/<name>.xz`.
+pub fn fixture_path(name: &str) -> PathBuf {
+    sfile::data_path(name)
 }
 
 /// A plain (uncompressed) file of `tests/data`.
