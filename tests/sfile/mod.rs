@@ -176,7 +176,11 @@ pub fn data(file: &str) -> Vec<u8> {
 /// Where [`data`] caches `file`: `<target>/fixtures/<file>`.
 pub fn cache_path(file: &str) -> std::path::PathBuf {
     let tmpdir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
-    tmpdir.parent().unwrap_or(tmpdir).join("fixtures").join(file)
+    tmpdir
+        .parent()
+        .unwrap_or(tmpdir)
+        .join("fixtures")
+        .join(file)
 }
 
 /// The path of `file` decompressed (for tools that take a file name).
