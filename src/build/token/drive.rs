@@ -272,7 +272,7 @@ impl<'a> Shared<'a> {
                     Half::Ready(st, _) => st.profit.as_slice(),
                     _ => &[],
                 };
-                best_of(&[a.profit.as_slice(), b_profit])
+                best_of((a.profit.as_slice(), b_profit))
             };
             if gain <= 0 {
                 break;
@@ -307,7 +307,7 @@ fn single(syms: &mut Packed, slots: [Slot; 256], divisor: i32) -> [Slot; 256] {
         if st.slots.get(usize::from(code)) != Some(&Slot::Unused) {
             continue;
         }
-        let (p, gain) = best_of(&[st.profit.as_slice()]);
+        let (p, gain) = st.profit.best();
         if gain <= 0 {
             break;
         }

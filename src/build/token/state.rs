@@ -21,7 +21,7 @@ pub(super) struct State<'a> {
     /// Expansion length of every code.
     explen: [u16; 256],
     /// `token_profit[]` for these symbols (fixed size: pair indices need no checks).
-    pub(super) profit: Box<Profits>,
+    pub(super) profit: Profit,
     /// All position lists.
     store: Vec<u32>,
     /// Original pair `p` occurred at `store[list[p].0 ..][.. list[p].1]`.
@@ -42,52 +42,93 @@ const BATCH: usize = 16;
 /// One counter per byte pair.
 pub(super) type Profits = [i32; 0x10000];
 
-/// Adds `d` to `profit[p]`.
-#[inline]
-fn add(profit: &mut Profits, p: usize, d: i32) {
-    if let Some(v) = profit.get_mut(p) {
-        *v += d;
+/// Pairs per block of [`Profit`]'s summary.
+const BLOCK: usize = 64;
+
+/// `token_profit[]` with the maximum of every block of 64 pairs, brought up to
+/// date lazily: [`Profit::add`] marks the block stale and [`Profit::best`]
+/// recomputes only the stale blocks, then scans the 1,024 block maxima. The
+/// kernel's `find_best_token()` (`scripts/kallsyms.c`, 6.12) scans all 65,536
+/// counters every round; when the table is small a round changes the counters of
+/// a few pairs only, so small tables (and the fuzzer's round trips) no longer pay
+/// 256 full scans per build. Same answer: the first block holding the maximum,
+/// then the first position in it, is the lowest pair index among the maxima.
+pub(super) struct Profit {
+    v: Box<Profits>,
+    block_max: Box<[i32; 0x10000 / BLOCK]>,
+    /// One bit per block whose maximum is stale.
+    stale: [u64; 0x10000 / BLOCK / 64],
+}
+
+impl Profit {
+    /// The counters `v`, every block stale.
+    fn new(v: Box<Profits>) -> Self {
+        Profit {
+            v,
+            block_max: Box::new([0; 0x10000 / BLOCK]),
+            stale: [u64::MAX; 0x10000 / BLOCK / 64],
+        }
+    }
+
+    /// Adds `d` to the counter of pair `p`.
+    #[inline(always)]
+    fn add(&mut self, p: usize, d: i32) {
+        if let Some(v) = self.v.get_mut(p) {
+            *v += d;
+        }
+        if let Some(w) = self.stale.get_mut(p / (BLOCK * 64)) {
+            *w |= 1 << ((p / BLOCK) % 64);
+        }
+    }
+
+    /// The counter of pair `p`.
+    #[inline]
+    fn get(&self, p: usize) -> i32 {
+        self.v.get(p).copied().unwrap_or(0)
+    }
+
+    /// All the counters.
+    pub(super) fn as_slice(&self) -> &[i32] {
+        self.v.as_slice()
+    }
+
+    /// The pair with the highest profit, the lowest index on ties, and that profit
+    /// (`find_best_token()`).
+    pub(super) fn best(&mut self) -> (usize, i32) {
+        for (w, word) in self.stale.iter_mut().enumerate() {
+            let mut bits = core::mem::take(word);
+            while bits != 0 {
+                let b = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let m = self
+                    .v
+                    .get(b * BLOCK..(b + 1) * BLOCK)
+                    .map_or(0, |c| c.iter().copied().fold(i32::MIN, i32::max));
+                if let Some(x) = self.block_max.get_mut(b) {
+                    *x = m;
+                }
+            }
+        }
+        let max = self.block_max.iter().copied().max().unwrap_or(0);
+        let at = self
+            .block_max
+            .iter()
+            .position(|&m| m == max)
+            .and_then(|b| {
+                let c = self.v.get(b * BLOCK..(b + 1) * BLOCK)?;
+                Some(b * BLOCK + c.iter().position(|&v| v == max)?)
+            });
+        (at.unwrap_or(0), max)
     }
 }
 
-/// `profit[p]`.
-#[inline]
-fn get(profit: &[i32], p: usize) -> i32 {
-    profit.get(p).copied().unwrap_or(0)
-}
-
-/// The pair with the highest summed profit over `profits`, the lowest index on ties
-/// (`find_best_token()`), and that profit.
-pub(super) fn best_of(profits: &[&[i32]]) -> (usize, i32) {
-    let (at, max) = match profits {
-        [one] => {
-            // One pass: the maximum of each block of 64 (vectorised), the first
-            // block holding the overall maximum, then the first position in it.
-            let (mut max, mut block) = (i32::MIN, 0);
-            for (k, c) in one.chunks(64).enumerate() {
-                let m = c.iter().copied().fold(i32::MIN, i32::max);
-                if m > max {
-                    (max, block) = (m, k);
-                }
-            }
-            let at = one
-                .get(block * 64..)
-                .and_then(|c| c.iter().position(|&v| v == max))
-                .map(|p| block * 64 + p);
-            (at, if one.is_empty() { 0 } else { max })
-        }
-        [a, b] => {
-            let sum = || a.iter().zip(b.iter()).map(|(x, y)| x + y);
-            let max = sum().max().unwrap_or(0);
-            (sum().position(|v| v == max), max)
-        }
-        _ => {
-            let sum = |p: usize| profits.iter().map(|a| get(a, p)).sum::<i32>();
-            let max = (0..0x10000).map(sum).max().unwrap_or(0);
-            ((0..0x10000).position(|p| sum(p) == max), max)
-        }
-    };
-    (at.unwrap_or(0), max)
+/// The pair with the highest summed profit of the two halves, the lowest index on
+/// ties (`find_best_token()`), and that profit. (Both halves change many counters
+/// per round: the tables split across two threads are large.)
+pub(super) fn best_of((a, b): (&[i32], &[i32])) -> (usize, i32) {
+    let sum = || a.iter().zip(b.iter()).map(|(x, y)| x + y);
+    let max = sum().max().unwrap_or(0);
+    (sum().position(|v| v == max).unwrap_or(0), max)
 }
 
 impl<'a> State<'a> {
@@ -105,7 +146,7 @@ impl<'a> State<'a> {
             flags,
             slots,
             explen: [1; 256],
-            profit: Box::new([0; 0x10000]),
+            profit: Profit::new(Box::new([0; 0x10000])),
             store: Vec::new(),
             list: vec![(0, 0); 0x10000],
             listed: vec![false; 0x10000],
@@ -222,7 +263,7 @@ impl<'a> State<'a> {
                 }
             }
         }
-        self.profit = profit;
+        self.profit = Profit::new(profit);
         self.store = store;
     }
 
@@ -240,7 +281,7 @@ impl<'a> State<'a> {
                 if self.is_byte(a)
                     && self.is_byte(b)
                     && !self.listed.get(p).copied().unwrap_or(true)
-                    && get(self.profit.as_slice(), p) >= self.keep
+                    && self.profit.get(p) >= self.keep
                 {
                     found.push((p as u32, i as u32));
                 }
@@ -269,14 +310,14 @@ impl<'a> State<'a> {
     /// (`compress_symbols()`), and records where `x` now is.
     fn round(&mut self, (a, b): (u8, u8), x: u8) {
         let p = pair(a, b);
-        if get(self.profit.as_slice(), p) <= 0 {
+        if self.profit.get(p) <= 0 {
             // Not in these symbols (the other thread has them).
             self.set_seg(x, 0, 0);
             return;
         }
         if self.is_byte(a) && self.is_byte(b) {
             if !self.listed.get(p).copied().unwrap_or(false) {
-                self.rescan(get(self.profit.as_slice(), p));
+                self.rescan(self.profit.get(p));
             }
             // The list is used up here: `x` goes where the pair was replaced.
             let (start, count) = self.list.get(p).copied().unwrap_or((0, 0));
@@ -368,16 +409,16 @@ impl<'a> State<'a> {
             return false;
         }
         let k = j + self.len(b);
-        add(&mut self.profit, pair(a, b), -1);
+        self.profit.add(pair(a, b), -1);
         if !self.flags.get(FIRST, i) {
             let v = self.code(self.flags.prev_alive(i));
-            add(&mut self.profit, pair(v, a), -1);
-            add(&mut self.profit, pair(v, x), 1);
+            self.profit.add(pair(v, a), -1);
+            self.profit.add(pair(v, x), 1);
         }
         if !self.flags.get(FIRST, k) {
             let v = self.code(k);
-            add(&mut self.profit, pair(b, v), -1);
-            add(&mut self.profit, pair(x, v), 1);
+            self.profit.add(pair(b, v), -1);
+            self.profit.add(pair(x, v), 1);
         }
         if let Some(c) = self.val.get_mut(i) {
             *c = x;
