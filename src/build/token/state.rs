@@ -110,14 +110,10 @@ impl Profit {
             }
         }
         let max = self.block_max.iter().copied().max().unwrap_or(0);
-        let at = self
-            .block_max
-            .iter()
-            .position(|&m| m == max)
-            .and_then(|b| {
-                let c = self.v.get(b * BLOCK..(b + 1) * BLOCK)?;
-                Some(b * BLOCK + c.iter().position(|&v| v == max)?)
-            });
+        let at = self.block_max.iter().position(|&m| m == max).and_then(|b| {
+            let c = self.v.get(b * BLOCK..(b + 1) * BLOCK)?;
+            Some(b * BLOCK + c.iter().position(|&v| v == max)?)
+        });
         (at.unwrap_or(0), max)
     }
 }
