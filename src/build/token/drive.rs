@@ -16,7 +16,7 @@ use std::boxed::Box;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::vec::Vec;
 
-use super::state::{best_of, State};
+use super::state::{best_of, BlockMax, State};
 use super::{Packed, Slot};
 
 /// Lists are kept for pairs whose count is at least the best profit divided by this.
@@ -261,18 +261,19 @@ impl<'a> Shared<'a> {
         let mut a = State::new(a_val, a_start, self.slots, self.divisor);
         self.finish(1);
         let mut epoch = 1u32;
+        // The summed block maxima start stale: both halves mark every block.
+        let mut sum: Box<BlockMax> = Box::new([0; 0x10000 / 64]);
         let began = std::time::Instant::now();
         for code in (0..=255u8).rev() {
             if a.slots.get(usize::from(code)) != Some(&Slot::Unused) {
                 continue;
             }
             let (p, gain) = {
-                let b = lock(&self.b);
-                let b_profit = match &*b {
-                    Half::Ready(st, _) => st.profit.as_slice(),
-                    _ => &[],
-                };
-                best_of((a.profit.as_slice(), b_profit))
+                let mut b = lock(&self.b);
+                match &mut *b {
+                    Half::Ready(st, _) => best_of(&mut a.profit, &mut st.profit, &mut sum),
+                    _ => a.profit.best(),
+                }
             };
             if gain <= 0 {
                 break;

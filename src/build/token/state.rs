@@ -87,11 +87,6 @@ impl Profit {
         self.v.get(p).copied().unwrap_or(0)
     }
 
-    /// All the counters.
-    pub(super) fn as_slice(&self) -> &[i32] {
-        self.v.as_slice()
-    }
-
     /// The pair with the highest profit, the lowest index on ties, and that profit
     /// (`find_best_token()`).
     pub(super) fn best(&mut self) -> (usize, i32) {
@@ -118,13 +113,36 @@ impl Profit {
     }
 }
 
+/// The maxima of the summed profits of two halves, one per block of [`BLOCK`]
+/// pairs, kept as [`Profit`] keeps its own.
+pub(super) type BlockMax = [i32; 0x10000 / BLOCK];
+
 /// The pair with the highest summed profit of the two halves, the lowest index on
-/// ties (`find_best_token()`), and that profit. (Both halves change many counters
-/// per round: the tables split across two threads are large.)
-pub(super) fn best_of((a, b): (&[i32], &[i32])) -> (usize, i32) {
-    let sum = || a.iter().zip(b.iter()).map(|(x, y)| x + y);
-    let max = sum().max().unwrap_or(0);
-    (sum().position(|v| v == max).unwrap_or(0), max)
+/// ties (`find_best_token()`), and that profit: the blocks either half changed are
+/// summed again, then the block maxima in `sum` are scanned.
+pub(super) fn best_of(a: &mut Profit, b: &mut Profit, sum: &mut BlockMax) -> (usize, i32) {
+    for (w, (x, y)) in a.stale.iter_mut().zip(b.stale.iter_mut()).enumerate() {
+        let mut bits = core::mem::take(x) | core::mem::take(y);
+        while bits != 0 {
+            let k = w * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let range = k * BLOCK..(k + 1) * BLOCK;
+            let m = match (a.v.get(range.clone()), b.v.get(range)) {
+                (Some(p), Some(q)) => p.iter().zip(q).map(|(x, y)| x + y).fold(i32::MIN, i32::max),
+                _ => 0,
+            };
+            if let Some(s) = sum.get_mut(k) {
+                *s = m;
+            }
+        }
+    }
+    let max = sum.iter().copied().max().unwrap_or(0);
+    let at = sum.iter().position(|&m| m == max).and_then(|k| {
+        let range = k * BLOCK..(k + 1) * BLOCK;
+        let (p, q) = (a.v.get(range.clone())?, b.v.get(range)?);
+        Some(k * BLOCK + p.iter().zip(q).position(|(x, y)| x + y == max)?)
+    });
+    (at.unwrap_or(0), max)
 }
 
 impl<'a> State<'a> {
