@@ -127,6 +127,54 @@ struct Ranges {
 /// How many candidates one pass of [`Matches`] sorts at once.
 const PASS: usize = 32;
 
+/// [`Table::gallop`] gives way to a search of the whole index once its step
+/// exceeds this.
+const GALLOP_STEPS: u32 = 64;
+
+/// A record offset the pass buffer does not know (its match was known exact
+/// without reading the name).
+const NO_OFFSET: u32 = u32::MAX;
+
+/// A match of a pass: its index and kind in one word (indexes are below
+/// [`MAX_SYMS`](crate::MAX_SYMS), 2^24), and its record offset or [`NO_OFFSET`].
+/// Eight bytes, so that the pass buffer adds nothing to the frames that hold a
+/// [`Matches`] beside a name buffer (`scripts/stack-sizes`).
+#[derive(Clone, Copy, Debug)]
+struct Hit {
+    word: u32,
+    off: u32,
+}
+
+impl Hit {
+    const NONE: Hit = Hit {
+        word: 0,
+        off: NO_OFFSET,
+    };
+
+    fn new(index: u32, kind: MatchKind, off: u32) -> Self {
+        Hit {
+            word: (index & 0x00ff_ffff) | (kind as u32) << 24,
+            off,
+        }
+    }
+
+    fn index(self) -> u32 {
+        self.word & 0x00ff_ffff
+    }
+
+    fn kind(self) -> MatchKind {
+        match self.word >> 24 {
+            1 => MatchKind::Llvm,
+            2 => MatchKind::Clone,
+            3 => MatchKind::Cold,
+            4 => MatchKind::LtoPriv,
+            5 => MatchKind::LocalAlias,
+            6 => MatchKind::Numbered,
+            _ => MatchKind::Exact,
+        }
+    }
+}
+
 /// The strategy of a [`Matches`] iterator. The pass buffer makes one variant
 /// large; it stays inline because the core has no heap.
 #[derive(Clone, Debug)]
@@ -143,7 +191,8 @@ enum Plan {
     /// [`PASS`].
     Passes {
         ranges: Ranges,
-        buf: [(u32, MatchKind); PASS],
+        /// The matches of the pass.
+        buf: [Hit; PASS],
         len: usize,
         pos: usize,
         /// Symbols at or below this index were emitted already.
@@ -553,6 +602,16 @@ impl<'a> Table<'a> {
             if lo >= n {
                 return none(n);
             }
+            if step > GALLOP_STEPS {
+                // Far away (a large family of suffixed names): a search of the
+                // whole index costs log n probes, the top levels of which the
+                // probe cache serves, where galloping on costs 2 log d uncached
+                // ones. `past` is monotone over the index and false before `from`.
+                let b = self.lower_bound(key, &past);
+                if b.pos >= lo {
+                    return b;
+                }
+            }
             // NO-OVERFLOW: step >= 1 and n > lo >= 0; at < n.
             let far = lo
                 .saturating_add(step.wrapping_sub(1))
@@ -677,7 +736,7 @@ impl<'a> Table<'a> {
                 }
                 Plan::Passes {
                     ranges: r,
-                    buf: [(0, MatchKind::Exact); PASS],
+                    buf: [Hit::NONE; PASS],
                     len: 0,
                     pos: 0,
                     last: None,
@@ -1040,22 +1099,35 @@ impl Matches<'_, '_> {
         // pass classifies `want` names, not every new minimum it meets.
         let mut cand = [(0u32, 0u32, false); PASS];
         let mut nc = 0usize;
-        scan_candidates(t, all, exact_known, floor, |j, i, known| {
-            insert_lowest(&mut cand, &mut nc, want, (i, j, known), |c| c.0);
-            worst_kept(&cand, nc, want, |c| c.0)
-        });
-        // How position `j` matches: exact without a look when its range says so.
+        if want == 1 {
+            // The first pass of every walk (and all that `resolve(.., 0)` and a
+            // first-match lookup need): the lowest index, by a tight minimum.
+            for (range_no, (lo, hi)) in all.into_iter().enumerate() {
+                if let Some((j, i)) = t.seqs_min_at_least(lo, hi, floor) {
+                    let known = range_no == 0 && exact_known;
+                    insert_lowest(&mut cand, &mut nc, 1, (i, j, known), |c| c.0);
+                }
+            }
+        } else {
+            scan_candidates(t, all, exact_known, floor, |j, i, known| {
+                insert_lowest(&mut cand, &mut nc, want, (i, j, known), |c| c.0);
+                worst_kept(&cand, nc, want, |c| c.0)
+            });
+        }
+        // How position `j` matches, and its record offset when that was read:
+        // exact without a look when its range says so.
         let kind_of = |j: u32, known: bool| {
             if known {
-                Some(MatchKind::Exact)
+                (Some(MatchKind::Exact), NO_OFFSET)
             } else {
-                t.classify(t.name_offset_at(j), q, opts)
+                let off = t.name_offset_at(j);
+                (t.classify(off, q, opts), off)
             }
         };
         for &(i, j, known) in cand.get(..nc).unwrap_or(&[]) {
-            let kind = kind_of(j, known);
+            let (kind, off) = kind_of(j, known);
             if let (Some(kind), Some(slot)) = (kind, buf.get_mut(*len)) {
-                *slot = (i, kind);
+                *slot = Hit::new(i, kind, off);
                 // NO-OVERFLOW: len < nc <= PASS.
                 *len = len.wrapping_add(1);
             }
@@ -1070,10 +1142,10 @@ impl Matches<'_, '_> {
                 .get(nc.wrapping_sub(1))
                 .map_or(u32::MAX, |c| c.0.saturating_add(1));
             scan_candidates(t, all, exact_known, floor, |j, i, known| {
-                if let Some(kind) = kind_of(j, known) {
-                    insert_lowest(buf, len, want, (i, kind), |b| b.0);
+                if let (Some(kind), off) = kind_of(j, known) {
+                    insert_lowest(buf, len, want, Hit::new(i, kind, off), |b| b.index());
                 }
-                worst_kept(buf, *len, want, |b| b.0)
+                worst_kept(buf, *len, want, |b| b.index())
             });
             if *len < want {
                 *done = true;
@@ -1082,7 +1154,7 @@ impl Matches<'_, '_> {
         *last = buf
             .get(..*len)
             .and_then(|b| b.last())
-            .map(|&(i, _)| i)
+            .map(|h| h.index())
             .or(*last);
     }
 }
@@ -1129,10 +1201,16 @@ impl Iterator for Matches<'_, '_> {
                 } = &mut self.plan
                 {
                     if *pos < *len {
-                        let (i, k) = buf.get(*pos).copied().unwrap_or((0, MatchKind::Exact));
+                        let h = buf.get(*pos).copied().unwrap_or(Hit::NONE);
                         // NO-OVERFLOW: pos < len <= PASS.
                         *pos = pos.wrapping_add(1);
-                        break (i, k, t.offset_of(i));
+                        let (i, off) = (h.index(), h.off);
+                        let off = if off == NO_OFFSET {
+                            t.offset_of(i)
+                        } else {
+                            off
+                        };
+                        break (i, h.kind(), off);
                     }
                     if *done {
                         return None;
@@ -1183,3 +1261,28 @@ impl Iterator for Iter<'_, '_> {
 }
 
 impl ExactSizeIterator for Iter<'_, '_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::{Hit, MatchKind, NO_OFFSET};
+
+    #[test]
+    fn a_hit_keeps_index_kind_and_offset() {
+        let kinds = [
+            MatchKind::Exact,
+            MatchKind::Llvm,
+            MatchKind::Clone,
+            MatchKind::Cold,
+            MatchKind::LtoPriv,
+            MatchKind::LocalAlias,
+            MatchKind::Numbered,
+        ];
+        for (n, kind) in kinds.into_iter().enumerate() {
+            for index in [0, 1, 255, 256, (1 << 24) - 1] {
+                let off = if n % 2 == 0 { NO_OFFSET } else { index ^ 0x5a5a };
+                let h = Hit::new(index, kind, off);
+                assert_eq!((h.index(), h.kind(), h.off), (index, kind, off));
+            }
+        }
+    }
+}

@@ -677,6 +677,62 @@ impl<'a> Table<'a> {
         best
     }
 
+    /// Of the name positions `j` in `[lo, hi)`, the one whose index `seq(j)` is the
+    /// lowest at or above `floor`, with that index: one tight pass over the entries'
+    /// bytes (the first match of a large family of suffixed names is the lowest of
+    /// its indexes, and there is no memory to keep them sorted).
+    pub(crate) fn seqs_min_at_least(&self, lo: u32, hi: u32, floor: u32) -> Option<(u32, u32)> {
+        if self.layout.seqs == SeqsFormat::None {
+            // The identity: the lowest is the first position at or above `floor`.
+            let j = lo.max(floor);
+            return (j < hi.min(self.raw.num_syms)).then_some((j, j));
+        }
+        let width = if self.layout.seqs == SeqsFormat::Be24 {
+            3
+        } else {
+            4
+        };
+        let hi = hi.min(self.raw.num_syms);
+        let bytes = (lo as usize)
+            .checked_mul(width)
+            .zip((hi as usize).checked_mul(width))
+            .and_then(|(a, b)| self.raw.seqs_of_names.get(a..b))
+            .unwrap_or(&[]);
+        let little = self.layout.endian == Endian::Little;
+        // The minimum of `i - floor` (wrapping: indexes below `floor` become huge),
+        // with the offset of its entry.
+        let (mut best, mut at) = (u32::MAX, usize::MAX);
+        let mut see = |k: usize, i: u32| {
+            let d = i.wrapping_sub(floor);
+            if d < best {
+                (best, at) = (d, k);
+            }
+        };
+        if width == 3 {
+            for (k, e) in bytes.chunks_exact(3).enumerate() {
+                if let [a, b, c] = *e {
+                    see(k, u32::from_be_bytes([0, a, b, c]));
+                }
+            }
+        } else {
+            for (k, e) in bytes.chunks_exact(4).enumerate() {
+                if let [a, b, c, d] = *e {
+                    let w = [a, b, c, d];
+                    see(
+                        k,
+                        if little {
+                            u32::from_le_bytes(w)
+                        } else {
+                            u32::from_be_bytes(w)
+                        },
+                    );
+                }
+            }
+        }
+        // NO-OVERFLOW: `at` < hi - lo when set; best + floor is the index read.
+        (at != usize::MAX).then(|| (lo.wrapping_add(at as u32), best.wrapping_add(floor)))
+    }
+
     /// `(j, seq(j))` for the name positions `j` in `[lo, hi)`, decoding the entries
     /// in one pass over their bytes.
     pub(crate) fn seqs_in(&self, lo: u32, hi: u32) -> SeqsIn<'a> {

@@ -33,12 +33,9 @@ pub struct Row {
     pub bytes: usize,
 }
 
-/// Times `f` (which runs `per` operations) and returns ns per operation: the best of
-/// seven rounds (the best is the one least disturbed by other work on the machine),
-/// each at least ~30 ms (`KALLSYMS_BENCH_MS` sets another length,
-/// e.g. for a profile dominated by the timed loops).
-fn time_ns(per: usize, mut f: impl FnMut() -> u64) -> f64 {
-    let per = per.max(1);
+/// Repetitions of `f` that take about one round (`KALLSYMS_BENCH_MS`, default
+/// 30 ms; longer for a profile dominated by the timed loops).
+fn reps_for(f: &mut impl FnMut() -> u64) -> usize {
     let t = Instant::now();
     black_box(f());
     let once = t.elapsed().max(Duration::from_micros(1));
@@ -46,18 +43,45 @@ fn time_ns(per: usize, mut f: impl FnMut() -> u64) -> f64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(30);
-    let reps =
-        ((Duration::from_millis(round_ms).as_nanos() / once.as_nanos()) as usize).clamp(1, 100_000);
-    let mut best = f64::MAX;
-    for _ in 0..7 {
-        let t = Instant::now();
-        for _ in 0..reps {
-            black_box(f());
-        }
-        let ns = t.elapsed().as_nanos() as f64 / (reps * per) as f64;
-        best = best.min(ns);
+    ((Duration::from_millis(round_ms).as_nanos() / once.as_nanos()) as usize).clamp(1, 100_000)
+}
+
+/// Rounds per measurement (`KALLSYMS_BENCH_ROUNDS`, default 9).
+fn rounds() -> usize {
+    std::env::var("KALLSYMS_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(9)
+}
+
+/// ns per operation of one round of `reps` calls of `f`, each running `per`
+/// operations.
+fn round_ns(per: usize, reps: usize, f: &mut impl FnMut() -> u64) -> f64 {
+    let t = Instant::now();
+    for _ in 0..reps {
+        black_box(f());
     }
-    best
+    t.elapsed().as_nanos() as f64 / (reps * per.max(1)) as f64
+}
+
+/// Times ours (`f`, `per` operations a call) and the kernel's (`g`, `kper`) in
+/// alternating rounds and returns the ns per operation of each: the best round of
+/// each (the one least disturbed by other work on the machine). Alternating puts
+/// both sides in the same stretch of time, so a noisy stretch of a shared VM
+/// disturbs both alike instead of one ratio.
+fn time_vs(
+    per: usize,
+    mut f: impl FnMut() -> u64,
+    kper: usize,
+    mut g: impl FnMut() -> u64,
+) -> (f64, f64) {
+    let (rf, rg) = (reps_for(&mut f), reps_for(&mut g));
+    let (mut best_f, mut best_g) = (f64::MAX, f64::MAX);
+    for _ in 0..rounds() {
+        best_f = best_f.min(round_ns(per, rf, &mut f));
+        best_g = best_g.min(round_ns(kper, rg, &mut g));
+    }
+    (best_f, best_g)
 }
 
 /// Whether any of `ops` is selected by `KALLSYMS_BENCH_OPS` (a comma-separated list
@@ -327,57 +351,42 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
         })
     };
 
-    let kernel_lookup = if wanted(&[
-        "lookup_name",
-        "lookup_name_nocache",
-        "lookup_name_idx2",
-        "lookup_name_idx8",
-        "lookup_suffix",
-    ]) {
-        time_ns(crefs.len(), || k.bench_lookup_name(&crefs))
-    } else {
-        0.0
+    let kernel_lookup = || k.bench_lookup_name(&crefs);
+    let lookup = |op, t: &Table<'_>| {
+        if !wanted(&[op]) {
+            return (0.0, 0.0);
+        }
+        time_vs(
+            names.len(),
+            || {
+                names.iter().fold(0u64, |acc, n| {
+                    acc.wrapping_add(t.lookup_name(n).map_or(0, |s| s.address))
+                })
+            },
+            crefs.len(),
+            kernel_lookup,
+        )
     };
-    let lookup = |t: &Table<'_>| {
-        time_ns(names.len(), || {
-            names.iter().fold(0u64, |acc, n| {
-                acc.wrapping_add(t.lookup_name(n).map_or(0, |s| s.address))
-            })
-        })
-    };
-    let lookup = |op, t: &Table<'_>| if wanted(&[op]) { lookup(t) } else { 0.0 };
-    push(
-        "lookup_name",
-        lookup("lookup_name", &cached),
-        kernel_lookup,
-        4092,
-    );
-    push(
-        "lookup_name_nocache",
-        lookup("lookup_name_nocache", &bare),
-        kernel_lookup,
-        0,
-    );
-    push(
-        "lookup_name_idx2",
-        lookup("lookup_name_idx2", &names2),
-        kernel_lookup,
-        idx2_bytes + 4092,
-    );
-    push(
-        "lookup_name_idx8",
-        lookup("lookup_name_idx8", &idx8),
-        kernel_lookup,
-        idx8_bytes + 4092,
-    );
+    let (o, kn) = lookup("lookup_name", &cached);
+    push("lookup_name", o, kn, 4092);
+    let (o, kn) = lookup("lookup_name_nocache", &bare);
+    push("lookup_name_nocache", o, kn, 0);
+    let (o, kn) = lookup("lookup_name_idx2", &names2);
+    push("lookup_name_idx2", o, kn, idx2_bytes + 4092);
+    let (o, kn) = lookup("lookup_name_idx8", &idx8);
+    push("lookup_name_idx8", o, kn, idx8_bytes + 4092);
 
     if wanted(&["lookup_missing"]) {
-        let kernel_missing = time_ns(cmissing_refs.len(), || k.bench_lookup_name(&cmissing_refs));
-        let ours_missing = time_ns(missing.len(), || {
-            missing.iter().fold(0u64, |acc, n| {
-                acc.wrapping_add(cached.lookup_name(n).map_or(0, |s| s.address))
-            })
-        });
+        let (ours_missing, kernel_missing) = time_vs(
+            missing.len(),
+            || {
+                missing.iter().fold(0u64, |acc, n| {
+                    acc.wrapping_add(cached.lookup_name(n).map_or(0, |s| s.address))
+                })
+            },
+            cmissing_refs.len(),
+            || k.bench_lookup_name(&cmissing_refs),
+        );
         push("lookup_missing", ours_missing, kernel_missing, 4092);
     }
 
@@ -389,75 +398,96 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
             .iter()
             .map(|n| kallsyms::base_name(n, Match::ALL))
             .collect();
-        let ours_suffix = time_ns(bases.len(), || {
-            bases.iter().fold(0u64, |acc, b| {
-                acc.wrapping_add(
-                    cached
-                        .matches(b, Match::ALL)
-                        .next()
-                        .map_or(0, |f| f.symbol.address),
-                )
-            })
-        });
-        push("lookup_suffix", ours_suffix, kernel_lookup, 4092);
+        let (ours_suffix, kernel_exact) = time_vs(
+            bases.len(),
+            || {
+                bases.iter().fold(0u64, |acc, b| {
+                    acc.wrapping_add(
+                        cached
+                            .matches(b, Match::ALL)
+                            .next()
+                            .map_or(0, |f| f.symbol.address),
+                    )
+                })
+            },
+            crefs.len(),
+            kernel_lookup,
+        );
+        push("lookup_suffix", ours_suffix, kernel_exact, 4092);
     }
 
     if wanted(&["lookup_addr", "lookup_addr_idx2"]) {
-        let kernel_addr = time_ns(addrs.len(), || k.bench_lookup(&addrs));
         let addr = |t: &Table<'_>| {
-            time_ns(addrs.len(), || {
-                let mut nb = [0u8; KSYM_NAME_LEN];
-                addrs
-                    .iter()
-                    .fold(0u64, |acc, &a| match t.lookup_address(a) {
-                        Some((sym, p)) => acc
-                            .wrapping_add(t.name(&sym, &mut nb).len() as u64)
-                            .wrapping_add(p.size ^ p.offset),
-                        None => acc,
-                    })
-            })
+            time_vs(
+                addrs.len(),
+                || {
+                    let mut nb = [0u8; KSYM_NAME_LEN];
+                    addrs
+                        .iter()
+                        .fold(0u64, |acc, &a| match t.lookup_address(a) {
+                            Some((sym, p)) => acc
+                                .wrapping_add(t.name(&sym, &mut nb).len() as u64)
+                                .wrapping_add(p.size ^ p.offset),
+                            None => acc,
+                        })
+                },
+                addrs.len(),
+                || k.bench_lookup(&addrs),
+            )
         };
-        push("lookup_addr", addr(&cached), kernel_addr, 0);
-        push("lookup_addr_idx2", addr(&idx2), kernel_addr, idx2_bytes);
+        let (o, kn) = addr(&cached);
+        push("lookup_addr", o, kn, 0);
+        let (o, kn) = addr(&idx2);
+        push("lookup_addr_idx2", o, kn, idx2_bytes);
     }
 
     if wanted(&["iterate"]) {
-        let kernel_iter = time_ns(n as usize, || k.bench_on_each_symbol());
-        let ours_iter = time_ns(n as usize, || {
-            let mut acc = 0u64;
-            cached.on_each_symbol(|name, a| {
-                acc = acc.wrapping_add(a ^ u64::from(name.first().copied().unwrap_or(0)));
-                std::ops::ControlFlow::<()>::Continue(())
-            });
-            acc
-        });
+        let (ours_iter, kernel_iter) = time_vs(
+            n as usize,
+            || {
+                let mut acc = 0u64;
+                cached.on_each_symbol(|name, a| {
+                    acc = acc.wrapping_add(a ^ u64::from(name.first().copied().unwrap_or(0)));
+                    std::ops::ControlFlow::<()>::Continue(())
+                });
+                acc
+            },
+            n as usize,
+            || k.bench_on_each_symbol(),
+        );
         push("iterate", ours_iter, kernel_iter, 0);
     }
 
     if !dup_names.is_empty() && wanted(&["match_walk", "klp_resolve"]) {
-        let kernel_walk = time_ns(cdup_refs.len(), || k.bench_on_each_match_symbol(&cdup_refs));
-        let ours_walk = time_ns(dup_names.len(), || {
-            dup_names.iter().fold(0u64, |acc, d| {
-                cached
-                    .matches(d, Match::EXACT)
-                    .fold(acc, |a, f| a.wrapping_add(f.symbol.address))
-            })
-        });
+        let (ours_walk, kernel_walk) = time_vs(
+            dup_names.len(),
+            || {
+                dup_names.iter().fold(0u64, |acc, d| {
+                    cached
+                        .matches(d, Match::EXACT)
+                        .fold(acc, |a, f| a.wrapping_add(f.symbol.address))
+                })
+            },
+            cdup_refs.len(),
+            || k.bench_on_each_match_symbol(&cdup_refs),
+        );
         push("match_walk", ours_walk, kernel_walk, 4092);
-        let kernel_klp = time_ns(cdup_refs.len(), || {
-            k.bench_klp_find_object_symbol(&cdup_refs, 1)
-        });
-        let ours_klp = time_ns(dup_names.len(), || {
-            dup_names.iter().fold(0u64, |acc, d| {
-                let r = find_object_symbol(
-                    KlpObject::Vmlinux(&cached),
-                    d,
-                    1,
-                    AddressZero::KernelCompatible,
-                );
-                acc.wrapping_add(r.unwrap_or(0))
-            })
-        });
+        let (ours_klp, kernel_klp) = time_vs(
+            dup_names.len(),
+            || {
+                dup_names.iter().fold(0u64, |acc, d| {
+                    let r = find_object_symbol(
+                        KlpObject::Vmlinux(&cached),
+                        d,
+                        1,
+                        AddressZero::KernelCompatible,
+                    );
+                    acc.wrapping_add(r.unwrap_or(0))
+                })
+            },
+            cdup_refs.len(),
+            || k.bench_klp_find_object_symbol(&cdup_refs, 1),
+        );
         push("klp_resolve", ours_klp, kernel_klp, 4092);
     }
     drop(k);
@@ -492,20 +522,28 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
         let rounds = if n > 500_000 { 1 } else { 3 };
         let mut c_best = f64::MAX;
         let mut ours_best = f64::MAX;
+        // Both write their .S to a file, as the kernel build does
+        // (`scripts/kallsyms ... > .tmp_vmlinux.kallsyms.S`); ours streams it as
+        // `kallsyms build` does.
         for _ in 0..rounds {
             let t = Instant::now();
-            let out = std::process::Command::new(c_tool)
+            let status = std::process::Command::new(c_tool)
                 .args(&args)
                 .arg(&map_path)
-                .output()
+                .stdout(std::fs::File::create(dir.join("c.S")).unwrap())
+                .status()
                 .unwrap();
             c_best = c_best.min(t.elapsed().as_nanos() as f64);
-            black_box(out);
+            assert!(status.success());
+            // Freeing everything is timed too, as the C tool's exit is.
             let t = Instant::now();
-            let map = std::fs::read(&map_path).unwrap();
-            let syms = build::parse_map(&map, ParseMode::Kallsyms).unwrap();
-            let asm = build::build(syms, &subject.options).unwrap().asm();
-            std::fs::write(dir.join("out.S"), asm).unwrap();
+            {
+                let map = std::fs::read(&map_path).unwrap();
+                let syms = build::parse_map(&map, ParseMode::Kallsyms).unwrap();
+                let built = build::build(syms, &subject.options).unwrap();
+                let mut out = std::fs::File::create(dir.join("out.S")).unwrap();
+                built.write_asm(&mut out).unwrap();
+            }
             ours_best = ours_best.min(t.elapsed().as_nanos() as f64);
         }
         push("build", ours_best, c_best, 0);
