@@ -131,6 +131,10 @@ const PASS: usize = 32;
 /// exceeds this.
 const GALLOP_STEPS: u32 = 64;
 
+/// While a pass scans its candidates, the sweep in address order takes one step
+/// per this many candidates.
+const SWEEP_EVERY: u32 = 8;
+
 /// A record offset the pass buffer does not know (its match was known exact
 /// without reading the name).
 const NO_OFFSET: u32 = u32::MAX;
@@ -201,6 +205,9 @@ enum Plan {
         /// How many matches the next pass collects: 1, 2, 4, ... up to [`PASS`], so
         /// that taking only the first match of a large family stays cheap.
         cap: usize,
+        /// Where the address-order sweep of the last pass stopped: the next index
+        /// and its record offset ([`NO_OFFSET`] before the first sweep).
+        sweep: (u32, u32),
     },
 }
 
@@ -742,6 +749,7 @@ impl<'a> Table<'a> {
                     last: None,
                     done: false,
                     cap: 1,
+                    sweep: (0, NO_OFFSET),
                 }
             }
         };
@@ -1002,22 +1010,31 @@ impl<'a> Table<'a> {
 /// Calls `f(j, i, known)` for each position `j` of the three ranges whose index `i`
 /// lies at or above `floor` and below the bound `f` last returned (`known`: the
 /// position is in the exact range of a full-name index, so it matches exactly).
+/// Calls `every()` after each [`SWEEP_EVERY`] positions and stops when it returns
+/// true; returns whether it stopped so.
 fn scan_candidates(
     t: &Table<'_>,
     ranges: [(u32, u32); 3],
     exact_known: bool,
     floor: u32,
     mut f: impl FnMut(u32, u32, bool) -> u32,
-) {
+    mut every: impl FnMut() -> bool,
+) -> bool {
     let mut ceil = u32::MAX;
+    let mut seen = 0u32;
     for (range_no, (lo, hi)) in ranges.into_iter().enumerate() {
         let known = range_no == 0 && exact_known;
         for (j, i) in t.seqs_in(lo, hi) {
             if i >= floor && i < ceil {
                 ceil = f(j, i, known);
             }
+            seen = seen.wrapping_add(1);
+            if seen % SWEEP_EVERY == 0 && every() {
+                return true;
+            }
         }
     }
+    false
 }
 
 /// The key of the worst of `cap` kept entries once `buf` holds `cap`, else
@@ -1081,6 +1098,7 @@ impl Matches<'_, '_> {
             last,
             done,
             cap,
+            sweep,
         } = &mut self.plan
         else {
             return;
@@ -1109,10 +1127,60 @@ impl Matches<'_, '_> {
                 }
             }
         } else {
-            scan_candidates(t, all, exact_known, floor, |j, i, known| {
-                insert_lowest(&mut cand, &mut nc, want, (i, j, known), |c| c.0);
-                worst_kept(&cand, nc, want, |c| c.0)
-            });
+            // Beside the scan of every candidate (its cost grows with the family,
+            // and a walk of all matches makes one scan per pass), a sweep of the
+            // symbols in address order from `floor`, classifying each: it costs
+            // the distance to the `want`-th match. One sweep step per
+            // SWEEP_EVERY candidates; whichever finishes first gives the pass, so
+            // a pass costs about the lesser of the two, and a walk of a family of
+            // any size no more than one sweep of the table.
+            let n = t.raw.num_syms;
+            let (mut si, mut soff) = match *sweep {
+                (i, off) if i == floor => (i, off),
+                _ => (floor, NO_OFFSET),
+            };
+            let mut found = 0usize;
+            let swept = scan_candidates(
+                t,
+                all,
+                exact_known,
+                floor,
+                |j, i, known| {
+                    insert_lowest(&mut cand, &mut nc, want, (i, j, known), |c| c.0);
+                    worst_kept(&cand, nc, want, |c| c.0)
+                },
+                || {
+                    if si >= n {
+                        return true;
+                    }
+                    if soff == NO_OFFSET {
+                        soff = t.offset_of(si);
+                    }
+                    if let (Some(kind), Some(slot)) =
+                        (t.classify(soff, q, opts), buf.get_mut(found))
+                    {
+                        *slot = Hit::new(si, kind, soff);
+                        // NO-OVERFLOW: found < want <= PASS.
+                        found = found.wrapping_add(1);
+                    }
+                    soff = t.record(soff).next();
+                    // NO-OVERFLOW: si < n.
+                    si = si.wrapping_add(1);
+                    found >= want || si >= n
+                },
+            );
+            *sweep = (si, soff);
+            if swept {
+                // The sweep reached `want` matches, or the end of the table.
+                *len = found;
+                *done = found < want;
+                *last = buf
+                    .get(..*len)
+                    .and_then(|b| b.last())
+                    .map(|h| h.index())
+                    .or(*last);
+                return;
+            }
         }
         // How position `j` matches, and its record offset when that was read:
         // exact without a look when its range says so.
@@ -1141,12 +1209,19 @@ impl Matches<'_, '_> {
             let floor = cand
                 .get(nc.wrapping_sub(1))
                 .map_or(u32::MAX, |c| c.0.saturating_add(1));
-            scan_candidates(t, all, exact_known, floor, |j, i, known| {
-                if let (Some(kind), off) = kind_of(j, known) {
-                    insert_lowest(buf, len, want, Hit::new(i, kind, off), |b| b.index());
-                }
-                worst_kept(buf, *len, want, |b| b.index())
-            });
+            scan_candidates(
+                t,
+                all,
+                exact_known,
+                floor,
+                |j, i, known| {
+                    if let (Some(kind), off) = kind_of(j, known) {
+                        insert_lowest(buf, len, want, Hit::new(i, kind, off), |b| b.index());
+                    }
+                    worst_kept(buf, *len, want, |b| b.index())
+                },
+                || false,
+            );
             if *len < want {
                 *done = true;
             }
@@ -1279,7 +1354,11 @@ mod tests {
         ];
         for (n, kind) in kinds.into_iter().enumerate() {
             for index in [0, 1, 255, 256, (1 << 24) - 1] {
-                let off = if n % 2 == 0 { NO_OFFSET } else { index ^ 0x5a5a };
+                let off = if n % 2 == 0 {
+                    NO_OFFSET
+                } else {
+                    index ^ 0x5a5a
+                };
                 let h = Hit::new(index, kind, off);
                 assert_eq!((h.index(), h.kind(), h.off), (index, kind, off));
             }

@@ -237,6 +237,12 @@ fn suffix_aware_matches_equal_brute_force() {
             );
             let sympos: Vec<u32> = t.matches(base, opts).map(|f| f.sympos).collect();
             assert_eq!(sympos, (1..=expect.len() as u32).collect::<Vec<_>>());
+            // Each match carries the symbol itself (record offset, address, type)
+            // and its size, however the pass that found it read it.
+            for f in t.matches(base, opts) {
+                assert_eq!(Some(f.symbol), t.symbol(f.symbol.index));
+                assert_eq!(f.size, t.size_of(f.symbol.index));
+            }
             assert_eq!(t.count_matches(base, opts) as usize, expect.len());
             suffixed += expect
                 .iter()
