@@ -11,7 +11,7 @@ use super::num::{self, Sink};
 use super::{Built, KernelVersion, Offsets};
 
 /// Tables with at least this many symbols render their tail on a second thread.
-const PARALLEL_SYMBOLS: usize = 16384;
+pub(super) const PARALLEL_SYMBOLS: usize = 16384;
 
 /// Symbols whose names are looked up together in name order.
 const SEQS_BATCH: usize = 16;
@@ -32,13 +32,15 @@ const PRELUDE_6_12: &[u8] = b"#include <asm/bitsperlong.h>\n\
 /// The line that opens the section.
 const SECTION: &[u8] = b"\t.section .rodata, \"a\"\n";
 
-/// A byte buffer handed to `flush` whenever it grows past [`CHUNK`].
+/// A byte buffer, handed to `write` whenever it grows past [`CHUNK`] (streaming),
+/// or kept whole (no writer).
 struct Out<'f> {
     buf: Vec<u8>,
-    flush: &'f mut dyn FnMut(&mut Vec<u8>) -> io::Result<()>,
-    /// Whether `flush` hands the text on (a writer) rather than keeping it in `buf`.
-    streaming: bool,
+    write: Option<&'f mut Writer<'f>>,
 }
+
+/// Where [`Out`] hands full buffers.
+type Writer<'f> = dyn FnMut(&[u8]) -> io::Result<()> + 'f;
 
 /// A text target of the renderers: a [`Sink`] that may be flushed between lines.
 trait Text: Sink {
@@ -66,7 +68,10 @@ impl Sink for Out<'_> {
 impl Text for Out<'_> {
     fn maybe_flush(&mut self) -> io::Result<()> {
         if self.buf.len() >= CHUNK {
-            (self.flush)(&mut self.buf)?;
+            if let Some(w) = self.write.as_mut() {
+                w(&self.buf)?;
+                self.buf.clear();
+            }
         }
         Ok(())
     }
@@ -128,14 +133,27 @@ impl Text for Fill<'_> {
 
 impl Out<'_> {
     /// Appends text rendered elsewhere: passed straight on when streaming.
-    fn text(&mut self, mut v: Vec<u8>) -> io::Result<()> {
-        if self.streaming {
-            (self.flush)(&mut self.buf)?;
-            (self.flush)(&mut v)
-        } else {
-            self.buf.extend_from_slice(&v);
-            Ok(())
+    fn text(&mut self, v: &[u8]) -> io::Result<()> {
+        match self.write.as_mut() {
+            Some(w) => {
+                w(&self.buf)?;
+                self.buf.clear();
+                w(v)
+            }
+            None => {
+                self.buf.extend_from_slice(v);
+                Ok(())
+            }
         }
+    }
+
+    /// Hands the rest on (streaming).
+    fn finish(&mut self) -> io::Result<()> {
+        if let Some(w) = self.write.as_mut() {
+            w(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
     }
 }
 
@@ -147,33 +165,28 @@ impl Built {
     ///
     /// Only those of `w`.
     pub fn write_asm<W: io::Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
-        let mut flush = |b: &mut Vec<u8>| {
-            w.write_all(b)?;
-            b.clear();
-            Ok(())
-        };
+        let mut write = |b: &[u8]| w.write_all(b);
         let mut out = Out {
             buf: Vec::with_capacity(CHUNK + 4096),
-            flush: &mut flush,
-            streaming: true,
+            write: Some(&mut write),
         };
         self.emit_split(&mut out)?;
-        let mut rest = core::mem::take(&mut out.buf);
-        (out.flush)(&mut rest)
+        out.finish()
     }
 
     /// The assembly text as bytes (see [`Built::write_asm`]).
     pub fn asm(&self) -> Vec<u8> {
-        if (self.threads > 1 || self.helpers) && self.len() >= PARALLEL_SYMBOLS {
+        if self.tail_text.is_none()
+            && (self.threads > 1 || self.helpers)
+            && self.len() >= PARALLEL_SYMBOLS
+        {
             if let Some(v) = self.asm_split() {
                 return v;
             }
         }
-        let mut keep = |_: &mut Vec<u8>| Ok(());
         let mut out = Out {
             buf: Vec::with_capacity(self.text_bound()),
-            flush: &mut keep,
-            streaming: false,
+            write: None,
         };
         // Writing into memory cannot fail.
         let _ = self.emit_split(&mut out);
@@ -291,21 +304,19 @@ impl Built {
 
     /// The tail rendered into memory.
     fn tail(&self) -> Vec<u8> {
-        let mut keep = |_: &mut Vec<u8>| Ok(());
-        let mut out = Out {
-            buf: Vec::with_capacity(self.len() * 128 + 4096),
-            flush: &mut keep,
-            streaming: false,
-        };
-        let _ = self.emit_tail(&mut out);
-        out.buf
+        self.tail_parts().render()
     }
 
     /// Head then tail. For large tables a second thread renders the tail while this
     /// one renders (and writes) the head; whichever thread claims the tail first
     /// renders it, so a second thread that never gets to run costs nothing.
     fn emit_split(&self, out: &mut Out<'_>) -> io::Result<()> {
-        if self.threads < 2 || self.len() < PARALLEL_SYMBOLS {
+        if let Some(tail) = &self.tail_text {
+            // Rendered while the token table was made (see `pipeline`).
+            self.emit_head(out)?;
+            return out.text(tail);
+        }
+        if !(self.threads > 1 || self.helpers) || self.len() < PARALLEL_SYMBOLS {
             self.emit_head(out)?;
             return self.emit_tail(out);
         }
@@ -320,7 +331,7 @@ impl Built {
                 return self.emit_tail(out);
             }
             match worker.map(|w| w.join()) {
-                Some(Ok(Some(tail))) => out.text(tail),
+                Some(Ok(Some(tail))) => out.text(&tail),
                 Some(Err(e)) => std::panic::resume_unwind(e),
                 // Not reached: the tail was claimed by the worker.
                 _ => self.emit_tail(out),
@@ -329,24 +340,26 @@ impl Built {
     }
 
     fn label<O: Text>(&self, out: &mut O, name: &[u8]) {
-        out.put(b".globl ");
-        out.put(name);
-        out.put(match self.options.kernel {
-            KernelVersion::V6_12 => b"\n\tALGN\n",
-            KernelVersion::V7_0 => b"\n\t.balign 4\n",
-        });
-        out.put(name);
-        out.put(b":\n");
+        label(out, self.options.kernel, name);
     }
 
     /// `\t/* <type><name> */\n`.
     fn comment<O: Text>(&self, out: &mut O, i: usize) {
-        out.put(b"\t/* ");
-        if let Some(s) = self.symbol(i) {
-            out.push(s.kind);
-            out.put(s.name);
+        self.tail_parts().comment(out, i);
+    }
+
+    /// What [`TailParts`] needs of this table.
+    fn tail_parts(&self) -> TailParts<'_> {
+        TailParts {
+            kernel: self.options.kernel,
+            text: self.text,
+            relative_base: self.relative_base,
+            offsets: &self.offsets,
+            seqs: &self.seqs,
+            input: &self.input,
+            order: &self.order,
+            kinds: &self.kinds,
         }
-        out.put(b" */\n");
     }
 
     /// Everything up to `kallsyms_token_index`.
@@ -412,69 +425,7 @@ impl Built {
     /// `kallsyms_offsets`, `kallsyms_relative_base` (6.12) and
     /// `kallsyms_seqs_of_names`: the text that does not depend on the token table.
     fn emit_tail<O: Text>(&self, out: &mut O) -> io::Result<()> {
-        self.label(out, b"kallsyms_offsets");
-        for i in 0..self.len() {
-            match &self.offsets {
-                Offsets::V612(v) | Offsets::Raw(v) => {
-                    out.put(b"\t.long\t");
-                    num::alt_hex(out, u64::from(v.get(i).copied().unwrap_or(0)));
-                }
-                Offsets::PcRelative(v) => {
-                    out.put(b"\t.long\t_text - . + (");
-                    num::signed(out, i64::from(v.get(i).copied().unwrap_or(0)));
-                    out.put(b")");
-                }
-            }
-            self.comment(out, i);
-            out.maybe_flush()?;
-        }
-        out.put(b"\n");
-
-        if self.options.kernel == KernelVersion::V6_12 {
-            self.label(out, b"kallsyms_relative_base");
-            let (sign, d) = if self.text <= self.relative_base {
-                (b"+", self.relative_base - self.text)
-            } else {
-                (b"-", self.text - self.relative_base)
-            };
-            out.put(b"\tPTR\t_text ");
-            out.put(sign);
-            out.put(b" ");
-            num::alt_hex(out, d);
-            out.put(b"\n\n");
-        }
-
-        self.label(out, b"kallsyms_seqs_of_names");
-        // Name order visits the symbols at random: the names of a batch are looked up
-        // (and their first bytes loaded) together, so that the cache misses overlap.
-        let mut names = [None; SEQS_BATCH];
-        for batch in self.seqs.chunks(SEQS_BATCH) {
-            let mut sum = 0u8;
-            for (slot, &seq) in names.iter_mut().zip(batch) {
-                *slot = self.symbol(seq as usize);
-                if let Some(s) = slot {
-                    sum ^= s.name.first().copied().unwrap_or(0);
-                }
-            }
-            core::hint::black_box(sum);
-            for (s, &seq) in names.iter().zip(batch) {
-                out.put(b"\t.byte ");
-                num::byte(out, (seq >> 16) as u8);
-                out.put(b", ");
-                num::byte(out, (seq >> 8) as u8);
-                out.put(b", ");
-                num::byte(out, seq as u8);
-                out.put(b"\t/* ");
-                if let Some(s) = s {
-                    out.push(s.kind);
-                    out.put(s.name);
-                }
-                out.put(b" */\n");
-            }
-            out.maybe_flush()?;
-        }
-        out.put(b"\n");
-        Ok(())
+        self.tail_parts().emit(out)
     }
 
     /// At least the length of the assembly text, so that [`Built::asm`] never grows
@@ -518,5 +469,130 @@ impl Built {
                 o
             })
             .collect()
+    }
+}
+
+/// `.globl NAME`, its alignment and its label.
+fn label<O: Text>(out: &mut O, kernel: KernelVersion, name: &[u8]) {
+    out.put(b".globl ");
+    out.put(name);
+    out.put(match kernel {
+        KernelVersion::V6_12 => b"\n\tALGN\n",
+        KernelVersion::V7_0 => b"\n\t.balign 4\n",
+    });
+    out.put(name);
+    out.put(b":\n");
+}
+
+/// What the tail of the text (`kallsyms_offsets`, `kallsyms_relative_base`,
+/// `kallsyms_seqs_of_names`) is made of. None of it depends on the token table,
+/// so the pipeline renders it on its helper thread while the token rounds run.
+pub(super) struct TailParts<'b> {
+    pub(super) kernel: KernelVersion,
+    /// The address of `_text`.
+    pub(super) text: u64,
+    pub(super) relative_base: u64,
+    pub(super) offsets: &'b Offsets,
+    pub(super) seqs: &'b [u32],
+    pub(super) input: &'b super::SymbolList,
+    /// Input index and final type of each symbol, in address order.
+    pub(super) order: &'b [u32],
+    pub(super) kinds: &'b [u8],
+}
+
+impl TailParts<'_> {
+    /// Type and name of symbol `i` (address order).
+    #[inline]
+    fn symbol(&self, i: usize) -> Option<(u8, &[u8])> {
+        let s = self.input.get(*self.order.get(i)? as usize)?;
+        Some((self.kinds.get(i).copied().unwrap_or(s.kind), s.name))
+    }
+
+    /// `\t/* <type><name> */\n`.
+    fn comment<O: Text>(&self, out: &mut O, i: usize) {
+        out.put(b"\t/* ");
+        if let Some((kind, name)) = self.symbol(i) {
+            out.push(kind);
+            out.put(name);
+        }
+        out.put(b" */\n");
+    }
+
+    /// The tail rendered into memory.
+    pub(super) fn render(&self) -> Vec<u8> {
+        let mut out = Out {
+            buf: Vec::with_capacity(self.order.len() * 128 + 4096),
+            write: None,
+        };
+        let _ = self.emit(&mut out);
+        out.buf
+    }
+
+    /// `kallsyms_offsets`, `kallsyms_relative_base` (6.12) and
+    /// `kallsyms_seqs_of_names`: the text that does not depend on the token table.
+    fn emit<O: Text>(&self, out: &mut O) -> io::Result<()> {
+        label(out, self.kernel, b"kallsyms_offsets");
+        for i in 0..self.order.len() {
+            match self.offsets {
+                Offsets::V612(v) | Offsets::Raw(v) => {
+                    out.put(b"\t.long\t");
+                    num::alt_hex(out, u64::from(v.get(i).copied().unwrap_or(0)));
+                }
+                Offsets::PcRelative(v) => {
+                    out.put(b"\t.long\t_text - . + (");
+                    num::signed(out, i64::from(v.get(i).copied().unwrap_or(0)));
+                    out.put(b")");
+                }
+            }
+            self.comment(out, i);
+            out.maybe_flush()?;
+        }
+        out.put(b"\n");
+
+        if self.kernel == KernelVersion::V6_12 {
+            label(out, self.kernel, b"kallsyms_relative_base");
+            let (sign, d) = if self.text <= self.relative_base {
+                (b"+", self.relative_base - self.text)
+            } else {
+                (b"-", self.text - self.relative_base)
+            };
+            out.put(b"\tPTR\t_text ");
+            out.put(sign);
+            out.put(b" ");
+            num::alt_hex(out, d);
+            out.put(b"\n\n");
+        }
+
+        label(out, self.kernel, b"kallsyms_seqs_of_names");
+        // Name order visits the symbols at random: the names of a batch are looked up
+        // (and their first bytes loaded) together, so that the cache misses overlap.
+        let mut names = [None; SEQS_BATCH];
+        for batch in self.seqs.chunks(SEQS_BATCH) {
+            let mut sum = 0u8;
+            for (slot, &seq) in names.iter_mut().zip(batch) {
+                *slot = self.symbol(seq as usize);
+                if let Some((_, name)) = slot {
+                    sum ^= name.first().copied().unwrap_or(0);
+                }
+            }
+            core::hint::black_box(sum);
+            for (s, &seq) in names.iter().zip(batch) {
+                out.put(b"\t.byte ");
+                num::byte(out, (seq >> 16) as u8);
+                out.put(b", ");
+                num::byte(out, (seq >> 8) as u8);
+                out.put(b", ");
+                num::byte(out, seq as u8);
+                out.put(b"\t/* ");
+                if let Some((kind, name)) = s {
+                    out.push(*kind);
+                    out.put(name);
+                }
+                out.put(b" */\n");
+            }
+            out.maybe_flush()?;
+        }
+        out.put(b"\n");
+        Ok(())
     }
 }

@@ -143,8 +143,8 @@ pub struct Built {
     options: Options,
     /// Threads the build used, and the text rendering may use.
     threads: usize,
-    /// Whether [`Built::asm`] may render half of the text on a helper thread
-    /// ([`build`] on a machine with a second core).
+    /// Whether [`Built::asm`] and [`Built::write_asm`] may render half of the text
+    /// on a helper thread ([`build`] on a machine with a second core).
     helpers: bool,
     /// The input symbols (their names are used in place).
     input: SymbolList,
@@ -160,6 +160,9 @@ pub struct Built {
     tokens: Vec<Vec<u8>>,
     offsets: Offsets,
     seqs: Vec<u32>,
+    /// The tail of the `.S` text, when the pipeline rendered it while the token
+    /// table was made.
+    tail_text: Option<Vec<u8>>,
     warnings: Vec<Warning>,
 }
 
@@ -167,9 +170,10 @@ pub struct Built {
 /// list is kept inside the result (clone it to build it twice).
 ///
 /// The token rounds run on the calling thread; on a machine with a second core, a
-/// helper thread sorts the names meanwhile, and [`Built::asm`] of a large table
-/// renders its two halves at once (see [`build_threads`] for a fixed thread
-/// count).
+/// helper thread meanwhile sorts the names and renders the part of the `.S` text
+/// that does not depend on the token table (the offsets and the name order), so
+/// that [`Built::write_asm`] and [`Built::asm`] then render only the rest (see
+/// [`build_threads`] for a fixed thread count).
 ///
 /// # Errors
 ///
@@ -200,9 +204,9 @@ pub fn build_threads(
 }
 
 /// The thread request of [`build`]: the token rounds on the calling thread and, when
-/// the machine has a second core, a helper thread for the name sort and for one of
-/// the two halves of [`Built::asm`] (each claimed by whichever thread gets to it
-/// first, so a helper that never runs costs no waiting).
+/// the machine has a second core, a helper thread for the name sort and the tail of
+/// the text (claimed by whichever thread gets to it first, so a helper that never
+/// runs costs no waiting).
 const AUTO: usize = usize::MAX;
 
 /// The number of threads to use for a request of `threads` (0: one).

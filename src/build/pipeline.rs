@@ -9,7 +9,7 @@ use std::vec;
 use std::vec::Vec;
 
 use super::{
-    filter, sort, token, BuildError, Built, KernelVersion, MapSymbol, Offsets, Options, Slot,
+    emit, filter, sort, token, BuildError, Built, KernelVersion, MapSymbol, Offsets, Options, Slot,
     SymbolList, Warning,
 };
 use crate::{SeqsKey, KSYM_NAME_LEN};
@@ -107,62 +107,92 @@ pub(super) fn run(
             *r = j as u32;
         }
     }
-    // The name order needs only names, addresses and ranks: a second thread computes
-    // it while this one builds the token table. Whichever thread claims it first
-    // sorts: a helper that has not started by the time this thread is done with the
-    // token table costs no waiting.
+    let how = How {
+        options,
+        percpu,
+        text,
+    };
+    let ByAddress {
+        order,
+        addrs,
+        kinds,
+        absolute,
+        relative_base,
+        offsets,
+        mut names,
+    } = by_address(&symbols, read, by_addr, &kind, &is_abs, &how)?;
+
+    // The name order, and the tail of the `.S` text that lists the offsets and the
+    // name order, need no token table: a second thread makes them while this one
+    // builds it. Whichever thread claims the work first does it: a helper that has
+    // not started by the time this thread is done with the token table costs no
+    // waiting (this thread then sorts, and the text is rendered when written).
     let claimed = AtomicBool::new(false);
     let claim = || !claimed.swap(true, Ordering::AcqRel);
-    let job = || {
+    let sort = || {
         let by_name = sort::name_order(read.len(), name_of, addr_of, SeqsKey::FullName);
         sort::renumber(by_name, &rank, name_of, addr_of)
     };
-    let (job, claim) = (&job, &claim);
-    let (table, seqs) = std::thread::scope(|scope| {
-        let worker = if (threads > 1 || helpers) && read.len() >= 4096 {
-            std::thread::Builder::new()
-                .spawn_scoped(scope, move || claim().then(job))
-                .ok()
+    let parallel = (threads > 1 || helpers) && read.len() >= 4096;
+    let render = parallel && read.len() >= emit::PARALLEL_SYMBOLS;
+    let (slots, seqs, tail_text) = std::thread::scope(|scope| {
+        let helper = || {
+            if !claim() {
+                return None;
+            }
+            let seqs = sort();
+            let tail = render.then(|| {
+                emit::TailParts {
+                    kernel: options.kernel,
+                    text,
+                    relative_base,
+                    offsets: &offsets,
+                    seqs: &seqs,
+                    input: &symbols,
+                    order: &order,
+                    kinds: &kinds,
+                }
+                .render()
+            });
+            Some((seqs, tail))
+        };
+        let worker = if parallel {
+            std::thread::Builder::new().spawn_scoped(scope, helper).ok()
         } else {
             None
         };
-        let how = How {
-            options,
-            percpu,
-            text,
-            threads,
-        };
-        let table = by_address(&symbols, read, by_addr, &kind, &is_abs, &how);
-        let seqs = if claim() {
-            job()
+        let slots = tokens(&mut names, threads);
+        let (seqs, tail) = if claim() {
+            (sort(), None)
         } else {
             match worker.map(|w| w.join()) {
                 Some(Ok(Some(v))) => v,
                 Some(Err(e)) => std::panic::resume_unwind(e),
-                // Not reached: the sort was claimed by the helper.
-                _ => job(),
+                // Not reached: the work was claimed by the helper.
+                _ => (sort(), None),
             }
         };
-        (table, seqs)
+        (slots, seqs, tail)
     });
-    let t = table?;
-    let tokens = token::expand_all(&t.slots);
+    let slots = slots?;
+    let tokens = token::expand_all(&slots);
     Ok(Built {
         options: *options,
         threads,
         helpers,
         input: symbols,
-        order: t.order,
-        addrs: t.addrs,
-        kinds: t.kinds,
-        absolute: t.absolute,
+        order,
+        addrs,
+        kinds,
+        absolute,
         text,
-        relative_base: t.relative_base,
-        names: t.names,
-        slots: t.slots,
+        relative_base,
+        names,
+        slots,
         tokens,
-        offsets: t.offsets,
+        offsets,
         seqs,
+        tail_text,
         warnings,
     })
 }
@@ -175,8 +205,6 @@ struct How<'a> {
     percpu: bool,
     /// The address of `_text`.
     text: u64,
-    /// Threads to use.
-    threads: usize,
 }
 
 /// What [`by_address`] makes.
@@ -188,8 +216,8 @@ struct ByAddress {
     absolute: Vec<bool>,
     relative_base: u64,
     offsets: Offsets,
+    /// The symbols, not yet compressed.
     names: token::Packed,
-    slots: [Slot; 256],
 }
 
 /// `sort_symbols()` for the symbols `read` (input indices after `shrink_table()`):
@@ -210,8 +238,8 @@ fn address_order(
 }
 
 /// The table in address order (`by_addr`, from [`address_order`]),
-/// `record_relative_base()`, `optimize_token_table()` and the checks of
-/// `write_src()`.
+/// `record_relative_base()` and the offsets with their range checks
+/// (`write_src()`); [`tokens`] compresses the names.
 fn by_address(
     symbols: &SymbolList,
     read: &[u32],
@@ -224,7 +252,6 @@ fn by_address(
         options,
         percpu,
         text,
-        threads,
     } = *how;
     let sym = |i: u32| symbols.get(i as usize);
     let n = by_addr.len();
@@ -260,16 +287,6 @@ fn by_address(
         .map_or(0, |(&a, _)| a);
     let offsets = offsets(&addrs, &absolute, options, percpu, text, relative_base)?;
 
-    let slots = token::optimize_threads(&mut names, threads);
-    // write_src(): the checks on compressed lengths.
-    for &len in &names.len {
-        if len == 0 {
-            return Err(BuildError::ZeroLength);
-        }
-        if len > 0x3fff {
-            return Err(BuildError::HugeLength);
-        }
-    }
     Ok(ByAddress {
         order,
         addrs,
@@ -278,8 +295,22 @@ fn by_address(
         relative_base,
         offsets,
         names,
-        slots,
     })
+}
+
+/// `optimize_token_table()` on `names`, and the checks of `write_src()` on the
+/// compressed lengths.
+fn tokens(names: &mut token::Packed, threads: usize) -> Result<[Slot; 256], BuildError> {
+    let slots = token::optimize_threads(names, threads);
+    for &len in &names.len {
+        if len == 0 {
+            return Err(BuildError::ZeroLength);
+        }
+        if len > 0x3fff {
+            return Err(BuildError::HugeLength);
+        }
+    }
+    Ok(slots)
 }
 
 /// The `kallsyms_offsets` loop of `write_src()`, with its range checks.
