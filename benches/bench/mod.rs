@@ -519,7 +519,7 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
             "{}: builder output differs from scripts/kallsyms",
             subject.name
         );
-        let rounds = if n > 500_000 { 1 } else { 3 };
+        let rounds = if n > 500_000 { 1 } else { 5 };
         let mut c_best = f64::MAX;
         let mut ours_best = f64::MAX;
         // Both write their .S to a file, as the kernel build does
