@@ -498,8 +498,15 @@ impl<'a> Table<'a> {
             if kt & 0xff == want {
                 let marker = read_u32(self.raw.markers, usize::from(block), e).unwrap_or(0);
                 let off = marker.wrapping_add(u32::from(rel));
+                let i = slot_index(block, kt);
+                // Load the symbol's address entry now (the caller reads it next), so
+                // that its cache miss overlaps the name's instead of following it.
+                // (`black_box` keeps the load; the core has no `unsafe` for a
+                // prefetch instruction.)
+                // NO-OVERFLOW: i < 2^24.
+                core::hint::black_box(self.raw.offsets.get((i as usize).wrapping_mul(4)).copied());
                 if self.cmp_name(off, name) == core::cmp::Ordering::Equal {
-                    return Some((slot_index(block, kt), off));
+                    return Some((i, off));
                 }
             }
             // NO-OVERFLOW: s < n.

@@ -677,6 +677,24 @@ impl<'a> Table<'a> {
         best
     }
 
+    /// The bytes of the name-index entries `[lo, hi)` (empty when out of range or
+    /// without an index) and the width of one.
+    fn seqs_bytes(&self, lo: u32, hi: u32) -> (&'a [u8], usize) {
+        let width = match self.layout.seqs {
+            SeqsFormat::None => 0,
+            SeqsFormat::Be24 => 3,
+            SeqsFormat::U32 => 4,
+        };
+        let hi = hi.min(self.raw.num_syms);
+        // Validation sized the array for num_syms entries.
+        let bytes = (lo as usize)
+            .checked_mul(width)
+            .zip((hi as usize).checked_mul(width))
+            .and_then(|(a, b)| self.raw.seqs_of_names.get(a..b))
+            .unwrap_or(&[]);
+        (bytes, width)
+    }
+
     /// Of the name positions `j` in `[lo, hi)`, the one whose index `seq(j)` is the
     /// lowest at or above `floor`, with that index: one tight pass over the entries'
     /// bytes (the first match of a large family of suffixed names is the lowest of
@@ -687,17 +705,7 @@ impl<'a> Table<'a> {
             let j = lo.max(floor);
             return (j < hi.min(self.raw.num_syms)).then_some((j, j));
         }
-        let width = if self.layout.seqs == SeqsFormat::Be24 {
-            3
-        } else {
-            4
-        };
-        let hi = hi.min(self.raw.num_syms);
-        let bytes = (lo as usize)
-            .checked_mul(width)
-            .zip((hi as usize).checked_mul(width))
-            .and_then(|(a, b)| self.raw.seqs_of_names.get(a..b))
-            .unwrap_or(&[]);
+        let (bytes, width) = self.seqs_bytes(lo, hi);
         let little = self.layout.endian == Endian::Little;
         // The minimum of `i - floor` (wrapping: indexes below `floor` become huge),
         // with the offset of its entry.
@@ -736,18 +744,8 @@ impl<'a> Table<'a> {
     /// `(j, seq(j))` for the name positions `j` in `[lo, hi)`, decoding the entries
     /// in one pass over their bytes.
     pub(crate) fn seqs_in(&self, lo: u32, hi: u32) -> SeqsIn<'a> {
-        let width = match self.layout.seqs {
-            SeqsFormat::None => 0,
-            SeqsFormat::Be24 => 3,
-            SeqsFormat::U32 => 4,
-        };
+        let (bytes, width) = self.seqs_bytes(lo, hi);
         let hi = hi.min(self.raw.num_syms);
-        // Validation sized the array for num_syms entries.
-        let bytes = (lo as usize)
-            .checked_mul(width)
-            .zip((hi as usize).checked_mul(width))
-            .and_then(|(a, b)| self.raw.seqs_of_names.get(a..b))
-            .unwrap_or(&[]);
         SeqsIn {
             bytes,
             width,
