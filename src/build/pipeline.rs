@@ -14,6 +14,9 @@ use super::{
 };
 use crate::{SeqsKey, KSYM_NAME_LEN};
 
+/// Below this many symbols the name sort and the text stay on the calling thread.
+const HELPER_SYMBOLS: usize = 4096;
+
 /// Builds the table; `keep_all` keeps the types `scripts/kallsyms` ignores (see
 /// [`super::build_unfiltered`]).
 pub(super) fn run(
@@ -23,9 +26,12 @@ pub(super) fn run(
     threads: usize,
 ) -> Result<Built, BuildError> {
     // `AUTO` (what `build()` uses): a helper thread for the name sort (which does not
-    // depend on the token table) and half of the text, when there is a second core.
-    let helpers =
-        threads == super::AUTO && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    // depend on the token table) and half of the text, when there is a second core
+    // and enough symbols (below `HELPER_SYMBOLS` no helper would be started, so the
+    // cores are not counted: that reads cgroup files, ~5% of a small build).
+    let helpers = threads == super::AUTO
+        && symbols.len() >= HELPER_SYMBOLS
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
     let threads = if threads == super::AUTO {
         1
     } else {
@@ -133,7 +139,7 @@ pub(super) fn run(
         let by_name = sort::name_order(read.len(), name_of, addr_of, SeqsKey::FullName);
         sort::renumber(by_name, &rank, name_of, addr_of)
     };
-    let parallel = (threads > 1 || helpers) && read.len() >= 4096;
+    let parallel = (threads > 1 || helpers) && read.len() >= HELPER_SYMBOLS;
     let render = parallel && read.len() >= emit::PARALLEL_SYMBOLS;
     let (slots, seqs, tail_text) = std::thread::scope(|scope| {
         let helper = || {

@@ -261,7 +261,8 @@ impl<'a> Shared<'a> {
         let mut a = State::new(a_val, a_start, self.slots, self.divisor);
         self.finish(1);
         let mut epoch = 1u32;
-        // The summed block maxima start stale: both halves mark every block.
+        // The summed block maxima start at 0, right for the blocks where neither half
+        // has a pair; both halves start with the blocks of their pairs marked stale.
         let mut sum: Box<BlockMax> = Box::new([0; 0x10000 / 64]);
         let began = std::time::Instant::now();
         for code in (0..=255u8).rev() {

@@ -45,28 +45,34 @@ pub(super) type Profits = [i32; 0x10000];
 /// Pairs per block of [`Profit`]'s summary.
 const BLOCK: usize = 64;
 
-/// `token_profit[]` with the maximum of every block of 64 pairs, brought up to
-/// date lazily: [`Profit::add`] marks the block stale and [`Profit::best`]
-/// recomputes only the stale blocks, then scans the 1,024 block maxima. The
+/// `token_profit[]` with the maximum of every block of 64 pairs and of every group
+/// of 64 blocks, brought up to date lazily: [`Profit::add`] marks the block stale
+/// and [`Profit::best`] recomputes only the stale blocks and their groups, then
+/// scans the 16 group maxima, the group's 64 block maxima and the block. The
 /// kernel's `find_best_token()` (`scripts/kallsyms.c`, 6.12) scans all 65,536
 /// counters every round; when the table is small a round changes the counters of
 /// a few pairs only, so small tables (and the fuzzer's round trips) no longer pay
-/// 256 full scans per build. Same answer: the first block holding the maximum,
-/// then the first position in it, is the lowest pair index among the maxima.
+/// 256 full scans per build. Same answer: the first group holding the maximum, the
+/// first block in it, then the first position in that, is the lowest pair index
+/// among the maxima.
 pub(super) struct Profit {
     v: Box<Profits>,
     block_max: Box<[i32; 0x10000 / BLOCK]>,
+    /// The maximum of each group of 64 blocks (one word of `stale`).
+    group_max: [i32; 0x10000 / BLOCK / 64],
     /// One bit per block whose maximum is stale.
     stale: [u64; 0x10000 / BLOCK / 64],
 }
 
 impl Profit {
-    /// The counters `v`, every block stale.
-    fn new(v: Box<Profits>) -> Self {
+    /// The counters `v`, with the blocks whose bits are set in `stale` stale: every
+    /// other block must hold only zeros (its maximum starts at 0).
+    fn new(v: Box<Profits>, stale: [u64; 0x10000 / BLOCK / 64]) -> Self {
         Profit {
             v,
             block_max: Box::new([0; 0x10000 / BLOCK]),
-            stale: [u64::MAX; 0x10000 / BLOCK / 64],
+            group_max: [0; 0x10000 / BLOCK / 64],
+            stale,
         }
     }
 
@@ -92,6 +98,9 @@ impl Profit {
     pub(super) fn best(&mut self) -> (usize, i32) {
         for (w, word) in self.stale.iter_mut().enumerate() {
             let mut bits = core::mem::take(word);
+            if bits == 0 {
+                continue;
+            }
             while bits != 0 {
                 let b = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
@@ -103,14 +112,43 @@ impl Profit {
                     *x = m;
                 }
             }
+            let m = self
+                .block_max
+                .get(w * 64..(w + 1) * 64)
+                .map_or(0, |c| c.iter().copied().fold(i32::MIN, i32::max));
+            if let Some(x) = self.group_max.get_mut(w) {
+                *x = m;
+            }
         }
-        let max = self.block_max.iter().copied().max().unwrap_or(0);
-        let at = self.block_max.iter().position(|&m| m == max).and_then(|b| {
-            let c = self.v.get(b * BLOCK..(b + 1) * BLOCK)?;
-            Some(b * BLOCK + c.iter().position(|&v| v == max)?)
-        });
-        (at.unwrap_or(0), max)
+        let (g, max) = first_max(&self.group_max);
+        let b = g * 64 + first_max(self.block_max.get(g * 64..(g + 1) * 64).unwrap_or_default()).0;
+        let at = self
+            .v
+            .get(b * BLOCK..(b + 1) * BLOCK)
+            .and_then(|c| c.iter().position(|&v| v == max));
+        (at.map_or(0, |i| b * BLOCK + i), max)
     }
+}
+
+/// The index and value of the first maximum of `m` (`(0, 0)` when empty), in one
+/// pass.
+#[inline]
+fn first_max(m: &[i32]) -> (usize, i32) {
+    let mut best = (0, m.first().copied().unwrap_or(0));
+    for (i, &v) in m.iter().enumerate() {
+        if v > best.1 {
+            best = (i, v);
+        }
+    }
+    best
+}
+
+/// A zeroed counter array, straight from the allocator (no copy through the stack).
+fn zeroed_profits() -> Box<Profits> {
+    vec![0i32; 0x10000]
+        .into_boxed_slice()
+        .try_into()
+        .unwrap_or_else(|_| Box::new([0; 0x10000]))
 }
 
 /// The maxima of the summed profits of two halves, one per block of [`BLOCK`]
@@ -136,13 +174,13 @@ pub(super) fn best_of(a: &mut Profit, b: &mut Profit, sum: &mut BlockMax) -> (us
             }
         }
     }
-    let max = sum.iter().copied().max().unwrap_or(0);
-    let at = sum.iter().position(|&m| m == max).and_then(|k| {
-        let range = k * BLOCK..(k + 1) * BLOCK;
-        let (p, q) = (a.v.get(range.clone())?, b.v.get(range)?);
-        Some(k * BLOCK + p.iter().zip(q).position(|(x, y)| x + y == max)?)
-    });
-    (at.unwrap_or(0), max)
+    let (k, max) = first_max(&sum[..]);
+    let range = k * BLOCK..(k + 1) * BLOCK;
+    let at = match (a.v.get(range.clone()), b.v.get(range)) {
+        (Some(p), Some(q)) => p.iter().zip(q).position(|(x, y)| x + y == max),
+        _ => None,
+    };
+    (at.map_or(0, |i| k * BLOCK + i), max)
 }
 
 impl<'a> State<'a> {
@@ -155,21 +193,22 @@ impl<'a> State<'a> {
             flags.set(FIRST, s as usize, true);
         }
         flags.set(FIRST, n, true);
-        let mut st = State {
+        let mut list = vec![(0, 0); 0x10000];
+        let mut listed = vec![false; 0x10000];
+        let (profit, store, keep) = first_lists(val, starts, divisor, &mut list, &mut listed);
+        State {
             val,
             flags,
             slots,
             explen: [1; 256],
-            profit: Profit::new(Box::new([0; 0x10000])),
-            store: Vec::new(),
-            list: vec![(0, 0); 0x10000],
-            listed: vec![false; 0x10000],
+            profit,
+            store,
+            list,
+            listed,
             seg: [(0, 0); 256],
-            keep: 1,
+            keep,
             divisor,
-        };
-        st.first_lists(starts);
-        st
+        }
     }
 
     /// Makes `code` stand for `pair` and replaces it (one round of
@@ -211,74 +250,6 @@ impl<'a> State<'a> {
         if let Some(x) = self.store.get_mut(k) {
             *x = i as u32;
         }
-    }
-
-    /// Counts all pairs (`build_initial_token_table()`) and lists the positions of
-    /// those above the threshold, in one array. All nodes are live and one byte here,
-    /// so the arena is read as one string; the pairs across symbol boundaries are
-    /// taken out of the profits, and left in the lists, where [`State::replace_at`]
-    /// rejects them.
-    fn first_lists(&mut self, starts: &[u32]) {
-        let arena = &*self.val;
-        let pairs = || {
-            arena
-                .iter()
-                .zip(arena.iter().skip(1))
-                .map(|(&a, &b)| pair(a, b))
-        };
-        let mut count = vec![0u32; 0x10000];
-        for p in pairs() {
-            if let Some(c) = count.get_mut(p) {
-                *c += 1;
-            }
-        }
-        let mut profit: Box<Profits> = Box::new([0; 0x10000]);
-        for (p, &c) in profit.iter_mut().zip(&count) {
-            *p = c as i32;
-        }
-        for &s in starts.iter().skip(1) {
-            let s = s as usize;
-            if let (Some(&a), Some(&b)) = (arena.get(s.wrapping_sub(1)), arena.get(s)) {
-                if let Some(pr) = profit.get_mut(pair(a, b)) {
-                    *pr -= 1;
-                }
-            }
-        }
-        let top = profit.iter().copied().max().unwrap_or(0);
-        self.keep = (top / self.divisor).max(1);
-        let mut sum = 0u32;
-        for (p, (&pr, c)) in profit.iter().zip(count.iter_mut()).enumerate() {
-            if pr >= self.keep {
-                if let (Some(l), Some(f)) = (self.list.get_mut(p), self.listed.get_mut(p)) {
-                    *l = (sum, *c);
-                    *f = true;
-                }
-                let len = *c;
-                *c = sum;
-                sum += len;
-            } else {
-                *c = u32::MAX;
-            }
-        }
-        // `count` now holds each listed pair's fill position, u32::MAX for others.
-        // Room for the positions of the codes made later (one per replacement of
-        // a pair with a code in it: 10-20% of the bytes in real and synthetic
-        // tables): growing the list would copy it. Fresh memory is zeroed on
-        // demand; memory reused from the heap is cleared, so the room stays small.
-        let mut store = vec![0u32; sum as usize + arena.len() / 4];
-        store.truncate(sum as usize);
-        for (i, p) in pairs().enumerate() {
-            if let Some(f) = count.get_mut(p) {
-                if *f != u32::MAX {
-                    if let Some(slot) = store.get_mut(*f as usize) {
-                        *slot = i as u32;
-                    }
-                    *f += 1;
-                }
-            }
-        }
-        self.profit = Profit::new(profit);
-        self.store = store;
     }
 
     /// Lowers the threshold for a best profit of `best` and lists every original
@@ -481,4 +452,112 @@ impl<'a> State<'a> {
         }
         w
     }
+}
+
+/// Counts all pairs of `arena` (`build_initial_token_table()`) and lists, in
+/// `list`/`listed`, the positions of those above the threshold, in one array; returns
+/// the profits, that array and the threshold. All nodes are live and one byte here,
+/// so the arena is read as one string; the pairs across symbol boundaries are taken
+/// out of the profits, and left in the lists, where [`State::replace_at`] rejects
+/// them.
+///
+/// Only the pairs that occur are visited (a bitmap of them, in pair order), not all
+/// 65,536: a small table (a module's, or a fuzzer's round trip) costs in proportion
+/// to its size. The counts are kept in `list` until they become list lengths.
+fn first_lists(
+    arena: &[u8],
+    starts: &[u32],
+    divisor: i32,
+    list: &mut [(u32, u32)],
+    listed: &mut [bool],
+) -> (Profit, Vec<u32>, i32) {
+    let pairs = || {
+        arena
+            .iter()
+            .zip(arena.iter().skip(1))
+            .map(|(&a, &b)| pair(a, b))
+    };
+    // One bit per pair that occurs; word `w` covers the pairs of block `w` of
+    // `Profit` (`BLOCK` is 64).
+    let mut seen = [0u64; 0x10000 / 64];
+    for p in pairs() {
+        if let Some(c) = list.get_mut(p) {
+            c.1 += 1;
+        }
+        if let Some(w) = seen.get_mut(p / 64) {
+            *w |= 1 << (p % 64);
+        }
+    }
+    let occurring = || {
+        seen.iter().enumerate().flat_map(|(w, &bits)| {
+            let mut bits = bits;
+            core::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let p = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    p
+                })
+            })
+        })
+    };
+    let mut profit = zeroed_profits();
+    for p in occurring() {
+        if let (Some(pr), Some(c)) = (profit.get_mut(p), list.get(p)) {
+            *pr = c.1 as i32;
+        }
+    }
+    for &s in starts.iter().skip(1) {
+        let s = s as usize;
+        if let (Some(&a), Some(&b)) = (arena.get(s.wrapping_sub(1)), arena.get(s)) {
+            if let Some(pr) = profit.get_mut(pair(a, b)) {
+                *pr -= 1;
+            }
+        }
+    }
+    let top = occurring()
+        .map(|p| profit.get(p).copied().unwrap_or(0))
+        .max()
+        .unwrap_or(0);
+    let keep = (top / divisor).max(1);
+    // Each listed pair's list is laid out in pair order; `list[p].1` counts back up
+    // from 0 as it is filled. Unlisted pairs go back to (0, 0).
+    let mut sum = 0u32;
+    for p in occurring() {
+        let pr = profit.get(p).copied().unwrap_or(0);
+        if let (Some(l), Some(f)) = (list.get_mut(p), listed.get_mut(p)) {
+            let count = l.1;
+            if pr >= keep {
+                *l = (sum, 0);
+                *f = true;
+                sum += count;
+            } else {
+                *l = (0, 0);
+            }
+        }
+    }
+    // Room for the positions of the codes made later (one per replacement of a pair
+    // with a code in it: 10-20% of the bytes in real and synthetic tables): growing
+    // the list would copy it. Fresh memory is zeroed on demand; memory reused from
+    // the heap is cleared, so the room stays small.
+    let mut store = vec![0u32; sum as usize + arena.len() / 4];
+    store.truncate(sum as usize);
+    for (i, p) in pairs().enumerate() {
+        if listed.get(p).copied().unwrap_or(false) {
+            if let Some(l) = list.get_mut(p) {
+                if let Some(slot) = store.get_mut((l.0 + l.1) as usize) {
+                    *slot = i as u32;
+                }
+                l.1 += 1;
+            }
+        }
+    }
+    let mut stale = [0u64; 0x10000 / BLOCK / 64];
+    for (w, &bits) in seen.iter().enumerate() {
+        if bits != 0 {
+            if let Some(x) = stale.get_mut(w / 64) {
+                *x |= 1 << (w % 64);
+            }
+        }
+    }
+    (Profit::new(profit, stale), store, keep)
 }
