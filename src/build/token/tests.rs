@@ -169,3 +169,31 @@ fn all_bytes_used() {
     let all: Vec<u8> = (1..=255u8).collect();
     check_both(&[&all, b"\x01\x02"]);
 }
+
+#[test]
+fn random_wide_alphabets() {
+    // Few byte values spread over 1..=255: the pairs fall in different blocks and
+    // groups of `Profit` (a pair's group is its second byte / 16), and equal counts
+    // are common, so the lowest pair index must win across groups and blocks.
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rnd = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    for round in 0..60 {
+        let alphabet: Vec<u8> = (0..2 + rnd(5)).map(|_| 1 + rnd(255) as u8).collect();
+        let count = 1 + rnd(30) as usize;
+        let names: Vec<Vec<u8>> = (0..count)
+            .map(|_| {
+                let len = rnd(12) as usize;
+                (0..len)
+                    .map(|_| alphabet[rnd(alphabet.len() as u64) as usize])
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&[u8]> = names.iter().map(|v| &v[..]).collect();
+        check(&refs, round % 4 == 0);
+    }
+}
