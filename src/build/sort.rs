@@ -303,13 +303,7 @@ mod tests {
 
     #[test]
     fn names_against_comparator() {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rnd = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rnd = crate::build::tests::xorshift(0x9e37_79b9_7f4a_7c15);
         for round in 0..52 {
             // Two long rounds take the radix path.
             let n = if round >= 50 { 5000 } else { rnd(300) as usize };

@@ -233,3 +233,15 @@ fn split_text_is_the_serial_text() {
         assert_eq!(b.asm_split(), Some(b.asm()), "{o:?}");
     }
 }
+
+/// A deterministic xorshift generator for the builder's randomised tests (no
+/// dependency): `rnd(n)` is in `0..n`.
+pub(super) fn xorshift(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut x = seed;
+    move |n| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    }
+}

@@ -140,14 +140,7 @@ fn matches_reference() {
 
 #[test]
 fn random_small_alphabets() {
-    // xorshift: deterministic, no dependency.
-    let mut x = 0x2545_f491_4f6c_dd1du64;
-    let mut rnd = move |n: u64| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x % n
-    };
+    let mut rnd = crate::build::tests::xorshift(0x2545_f491_4f6c_dd1d);
     for round in 0..40 {
         let alphabet = 1 + rnd(6) as u8;
         let count = 1 + rnd(40) as usize;
@@ -175,13 +168,7 @@ fn random_wide_alphabets() {
     // Few byte values spread over 1..=255: the pairs fall in different blocks and
     // groups of `Profit` (a pair's group is its second byte / 16), and equal counts
     // are common, so the lowest pair index must win across groups and blocks.
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    let mut rnd = move |n: u64| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x % n
-    };
+    let mut rnd = crate::build::tests::xorshift(0x9e37_79b9_7f4a_7c15);
     for round in 0..60 {
         let alphabet: Vec<u8> = (0..2 + rnd(5)).map(|_| 1 + rnd(255) as u8).collect();
         let count = 1 + rnd(30) as usize;
