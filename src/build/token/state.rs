@@ -478,8 +478,9 @@ fn first_lists(
             .map(|(&a, &b)| pair(a, b))
     };
     // One bit per pair that occurs; word `w` covers the pairs of block `w` of
-    // `Profit` (`BLOCK` is 64).
-    let mut seen = [0u64; 0x10000 / 64];
+    // `Profit`, which the stale bits below rely on.
+    const _: () = assert!(BLOCK == 64);
+    let mut seen = [0u64; 0x10000 / BLOCK];
     for p in pairs() {
         if let Some(c) = list.get_mut(p) {
             c.1 += 1;
