@@ -492,8 +492,10 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
     }
     drop(k);
 
-    // The builder, whole process for the C tool; ours runs the same work (read the
-    // map, build, write the .S) in process.
+    // The builder, whole process on both sides: `scripts/kallsyms` and our
+    // `kallsyms build` (this package's binary, with its default threads), each
+    // reading the map and writing its .S to a file, as the kernel build does
+    // (`scripts/kallsyms ... > .tmp_vmlinux.kallsyms.S`).
     if let Some(c_tool) = kernel_ref::scripts_kallsyms().filter(|_| wanted(&["build"])) {
         let dir = std::env::temp_dir().join(format!("kallsyms-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -503,48 +505,36 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
         if subject.options.absolute_percpu {
             args.push("--absolute-percpu".to_string());
         }
-        let c_out = std::process::Command::new(c_tool)
-            .args(&args)
-            .arg(&map_path)
-            .output()
-            .unwrap();
-        let ours_out = {
-            let map = std::fs::read(&map_path).unwrap();
-            let syms = build::parse_map(&map, ParseMode::Kallsyms).unwrap();
-            build::build(syms, &subject.options).unwrap().asm()
+        let ours_tool = env!("CARGO_BIN_EXE_kallsyms");
+        let run = |tool: &str, build: bool, out: &str| {
+            let mut cmd = std::process::Command::new(tool);
+            if build {
+                cmd.arg("build");
+            }
+            let t = Instant::now();
+            let status = cmd
+                .args(&args)
+                .arg(&map_path)
+                .stdout(std::fs::File::create(dir.join(out)).unwrap())
+                .status()
+                .unwrap();
+            let ns = t.elapsed().as_nanos() as f64;
+            assert!(status.success(), "{tool} failed on {}", subject.name);
+            ns
         };
-        assert!(c_out.status.success());
+        run(c_tool.to_str().unwrap(), false, "c.S");
+        run(ours_tool, true, "out.S");
         assert!(
-            ours_out == c_out.stdout,
+            std::fs::read(dir.join("out.S")).unwrap() == std::fs::read(dir.join("c.S")).unwrap(),
             "{}: builder output differs from scripts/kallsyms",
             subject.name
         );
-        let rounds = if n > 500_000 { 1 } else { 5 };
+        let rounds = if n > 500_000 { 3 } else { 7 };
         let mut c_best = f64::MAX;
         let mut ours_best = f64::MAX;
-        // Both write their .S to a file, as the kernel build does
-        // (`scripts/kallsyms ... > .tmp_vmlinux.kallsyms.S`); ours streams it as
-        // `kallsyms build` does.
         for _ in 0..rounds {
-            let t = Instant::now();
-            let status = std::process::Command::new(c_tool)
-                .args(&args)
-                .arg(&map_path)
-                .stdout(std::fs::File::create(dir.join("c.S")).unwrap())
-                .status()
-                .unwrap();
-            c_best = c_best.min(t.elapsed().as_nanos() as f64);
-            assert!(status.success());
-            // Freeing everything is timed too, as the C tool's exit is.
-            let t = Instant::now();
-            {
-                let map = std::fs::read(&map_path).unwrap();
-                let syms = build::parse_map(&map, ParseMode::Kallsyms).unwrap();
-                let built = build::build(syms, &subject.options).unwrap();
-                let mut out = std::fs::File::create(dir.join("out.S")).unwrap();
-                built.write_asm(&mut out).unwrap();
-            }
-            ours_best = ours_best.min(t.elapsed().as_nanos() as f64);
+            c_best = c_best.min(run(c_tool.to_str().unwrap(), false, "c.S"));
+            ours_best = ours_best.min(run(ours_tool, true, "out.S"));
         }
         push("build", ours_best, c_best, 0);
         let _ = std::fs::remove_dir_all(&dir);

@@ -42,10 +42,13 @@ pub fn tie_key(kind: u8, name: &[u8], seq: u32) -> u64 {
 
 /// Sorts `keys` (address, [`tie_key`]) as `sort_symbols()` does and returns the
 /// input positions in address order. (The keys are distinct, so any sort gives the
-/// result of `qsort()`; maps usually come sorted already.)
+/// result of `qsort()`.) Maps come sorted by address already, but for the few
+/// symbols whose tie order differs from the map's (or a per-cpu section listed out
+/// of place): the stable sort merges the sorted runs it finds, about twice as fast
+/// there as the unstable one.
 pub fn address_order(keys: &mut [(u64, u64)]) -> Vec<u32> {
     if !keys.windows(2).all(|w| w.first() < w.get(1)) {
-        keys.sort_unstable();
+        keys.sort();
     }
     keys.iter().map(|&(_, t)| t as u32).collect()
 }

@@ -35,10 +35,14 @@ pub struct Args {
     /// Search steps of --optimize at most.
     #[arg(long, default_value_t = kb::optimize::DEFAULT_ROUNDS, requires = "optimize")]
     optimize_rounds: usize,
-    /// Threads to use: 1 (0 means 1), or 2 (a helper thread for large maps; it only
-    /// pays off when the second core is idle). The output is the same.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
+    /// Threads to use. By default, as `kallsyms::build::build()`: the token table on
+    /// this thread, and for large maps a helper thread for the name sort and part of
+    /// the text, claimed by whichever thread gets to it first (a helper a busy
+    /// machine never runs costs no waiting). 1 (or 0): this thread only; 2: the
+    /// token rounds split between two threads (only pays off when the second core is
+    /// idle). The output is the same.
+    #[arg(long)]
+    threads: Option<usize>,
     /// The symbol map (`nm -n vmlinux | scripts/mksysmap`, System.map).
     map: PathBuf,
 }
@@ -157,7 +161,11 @@ pub fn run(a: &Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let built = match kb::build_threads(syms, &opts, a.threads) {
+    let built = match a.threads {
+        None => kb::build(syms, &opts),
+        Some(n) => kb::build_threads(syms, &opts, n),
+    };
+    let built = match built {
         Ok(b) => b,
         Err(e) => {
             let _ = writeln!(err, "{e}");

@@ -322,6 +322,7 @@ impl<'a> State<'a> {
                 from = to;
             }
             self.set_seg(x, start as usize, w);
+            self.profit.add(p, -((w - start as usize) as i32));
             return;
         }
         // The newest code of the pair (codes are made from 255 down).
@@ -358,6 +359,7 @@ impl<'a> State<'a> {
             w += 1;
         }
         self.set_seg(z, start as usize, w);
+        self.profit.add(pair(a, b), -(made.len() as i32));
         let at = self.store.len();
         self.store.extend_from_slice(&made);
         self.set_seg(x, at, self.store.len());
@@ -383,7 +385,9 @@ impl<'a> State<'a> {
     }
 
     /// Replaces the pair `ab` at node `i` by `x` if it is there, updating the profits
-    /// of the pairs around it (`forget_symbol()`/`learn_symbol()` in effect).
+    /// of the pairs around it (`forget_symbol()`/`learn_symbol()` in effect), but not
+    /// that of `ab` itself: the round takes all its replacements off at once (no
+    /// profit is read during a round).
     #[inline(always)]
     fn replace_at(&mut self, i: usize, (a, b): (u8, u8), x: u8) -> bool {
         if !self.flags.get(ALIVE, i) || self.code(i) != a {
@@ -394,7 +398,6 @@ impl<'a> State<'a> {
             return false;
         }
         let k = j + self.len(b);
-        self.profit.add(pair(a, b), -1);
         if !self.flags.get(FIRST, i) {
             let v = self.code(self.flags.prev_alive(i));
             self.profit.add(pair(v, a), -1);
@@ -463,7 +466,8 @@ impl<'a> State<'a> {
 ///
 /// Only the pairs that occur are visited (a bitmap of them, in pair order), not all
 /// 65,536: a small table (a module's, or a fuzzer's round trip) costs in proportion
-/// to its size. The counts are kept in `list` until they become list lengths.
+/// to its size. The two passes over the arena touch one 256 KiB array each (the
+/// counts, then the write cursors), so that they stay in the cache.
 fn first_lists(
     arena: &[u8],
     starts: &[u32],
@@ -481,12 +485,25 @@ fn first_lists(
     // `Profit`, which the stale bits below rely on.
     const _: () = assert!(BLOCK == 64);
     let mut seen = [0u64; 0x10000 / BLOCK];
+    // Every occurrence first; the pairs across boundaries are counted in `list[p].1`
+    // and taken out of the profits next.
+    let mut profit = zeroed_profits();
     for p in pairs() {
-        if let Some(c) = list.get_mut(p) {
-            c.1 += 1;
+        if let Some(c) = profit.get_mut(p) {
+            *c += 1;
         }
         if let Some(w) = seen.get_mut(p / 64) {
             *w |= 1 << (p % 64);
+        }
+    }
+    for &s in starts.iter().skip(1) {
+        let s = s as usize;
+        if let (Some(&a), Some(&b)) = (arena.get(s.wrapping_sub(1)), arena.get(s)) {
+            let p = pair(a, b);
+            if let (Some(pr), Some(l)) = (profit.get_mut(p), list.get_mut(p)) {
+                *pr -= 1;
+                l.1 += 1;
+            }
         }
     }
     let occurring = || {
@@ -501,35 +518,25 @@ fn first_lists(
             })
         })
     };
-    let mut profit = zeroed_profits();
-    for p in occurring() {
-        if let (Some(pr), Some(c)) = (profit.get_mut(p), list.get(p)) {
-            *pr = c.1 as i32;
-        }
-    }
-    for &s in starts.iter().skip(1) {
-        let s = s as usize;
-        if let (Some(&a), Some(&b)) = (arena.get(s.wrapping_sub(1)), arena.get(s)) {
-            if let Some(pr) = profit.get_mut(pair(a, b)) {
-                *pr -= 1;
-            }
-        }
-    }
     let top = occurring()
         .map(|p| profit.get(p).copied().unwrap_or(0))
         .max()
         .unwrap_or(0);
     let keep = (top / divisor).max(1);
-    // Each listed pair's list is laid out in pair order; `list[p].1` counts back up
-    // from 0 as it is filled. Unlisted pairs go back to (0, 0).
+    // Each listed pair's list is laid out in pair order, every occurrence of it
+    // (boundaries included); `cursor[p]` is where its next position goes, plus one (0:
+    // not listed). Unlisted pairs go back to (0, 0).
+    let mut cursor = vec![0u32; 0x10000];
     let mut sum = 0u32;
     for p in occurring() {
         let pr = profit.get(p).copied().unwrap_or(0);
-        if let (Some(l), Some(f)) = (list.get_mut(p), listed.get_mut(p)) {
-            let count = l.1;
+        if let (Some(l), Some(f), Some(c)) = (list.get_mut(p), listed.get_mut(p), cursor.get_mut(p))
+        {
+            let count = pr as u32 + l.1;
             if pr >= keep {
-                *l = (sum, 0);
+                *l = (sum, count);
                 *f = true;
+                *c = sum + 1;
                 sum += count;
             } else {
                 *l = (0, 0);
@@ -543,12 +550,12 @@ fn first_lists(
     let mut store = vec![0u32; sum as usize + arena.len() / 4];
     store.truncate(sum as usize);
     for (i, p) in pairs().enumerate() {
-        if listed.get(p).copied().unwrap_or(false) {
-            if let Some(l) = list.get_mut(p) {
-                if let Some(slot) = store.get_mut((l.0 + l.1) as usize) {
+        if let Some(c) = cursor.get_mut(p) {
+            if *c != 0 {
+                if let Some(slot) = store.get_mut(*c as usize - 1) {
                     *slot = i as u32;
                 }
-                l.1 += 1;
+                *c += 1;
             }
         }
     }
