@@ -35,6 +35,12 @@ impl Flags {
         }
     }
 
+    /// The ALIVE and FIRST words of the 64 positions around `i`.
+    #[inline]
+    pub(super) fn block(&self, i: usize) -> [u64; 2] {
+        self.0.get(i / 64).copied().unwrap_or([0, 0])
+    }
+
     /// The ALIVE word holding position `i` (to load its cache line).
     #[inline]
     pub(super) fn word(&self, i: usize) -> u64 {

@@ -87,6 +87,27 @@ impl Profit {
         }
     }
 
+    /// Adds `d` to the counter of pair `p` without marking its block stale: the
+    /// caller marks it (see [`Profit::mark_second`]).
+    #[inline(always)]
+    fn add_unmarked(&mut self, p: usize, d: i32) {
+        if let Some(v) = self.v.get_mut(p) {
+            *v += d;
+        }
+    }
+
+    /// Marks stale the 4 blocks of the pairs whose second code is `b` (`v, b` for
+    /// every `v`).
+    #[inline]
+    fn mark_second(&mut self, b: u8) {
+        let b = usize::from(b);
+        // Pairs b << 8 .. (b << 8) + 255: blocks 4b .. 4b + 3, in stale word b / 16.
+        const _: () = assert!(BLOCK == 64);
+        if let Some(w) = self.stale.get_mut(b / 16) {
+            *w |= 0xf << ((b % 16) * 4);
+        }
+    }
+
     /// The counter of pair `p`.
     #[inline]
     fn get(&self, p: usize) -> i32 {
@@ -300,6 +321,8 @@ impl<'a> State<'a> {
             self.set_seg(x, 0, 0);
             return;
         }
+        self.profit.mark_second(a);
+        self.profit.mark_second(x);
         if self.is_byte(a) && self.is_byte(b) {
             if !self.listed.get(p).copied().unwrap_or(false) {
                 self.rescan(self.profit.get(p));
@@ -314,7 +337,7 @@ impl<'a> State<'a> {
                 self.touch(from, to);
                 for k in from..to {
                     let i = self.at(k);
-                    if self.replace_at(i, (a, b), x) {
+                    if self.replace_bytes_at(i, (a, b), x) {
                         self.put(w, i);
                         w += 1;
                     }
@@ -387,7 +410,9 @@ impl<'a> State<'a> {
     /// Replaces the pair `ab` at node `i` by `x` if it is there, updating the profits
     /// of the pairs around it (`forget_symbol()`/`learn_symbol()` in effect), but not
     /// that of `ab` itself: the round takes all its replacements off at once (no
-    /// profit is read during a round).
+    /// profit is read during a round). The pairs on the left, `va` and `vx`, are
+    /// not marked stale here: the round marks all pairs ending in `a` or `x` once
+    /// ([`Profit::mark_second`]).
     #[inline(always)]
     fn replace_at(&mut self, i: usize, (a, b): (u8, u8), x: u8) -> bool {
         if !self.flags.get(ALIVE, i) || self.code(i) != a {
@@ -400,8 +425,8 @@ impl<'a> State<'a> {
         let k = j + self.len(b);
         if !self.flags.get(FIRST, i) {
             let v = self.code(self.flags.prev_alive(i));
-            self.profit.add(pair(v, a), -1);
-            self.profit.add(pair(v, x), 1);
+            self.profit.add_unmarked(pair(v, a), -1);
+            self.profit.add_unmarked(pair(v, x), 1);
         }
         if !self.flags.get(FIRST, k) {
             let v = self.code(k);
@@ -412,6 +437,47 @@ impl<'a> State<'a> {
             *c = x;
         }
         self.flags.set(ALIVE, j, false);
+        true
+    }
+
+    /// [`State::replace_at`] for a pair of two bytes: each is one node long, so the
+    /// pair's second node and the node after it are the next two positions, and
+    /// when all three share a word of flags (62 positions in 64) that word is read
+    /// once.
+    #[inline(always)]
+    fn replace_bytes_at(&mut self, i: usize, (a, b): (u8, u8), x: u8) -> bool {
+        let s = i % 64;
+        if s > 61 {
+            return self.replace_at(i, (a, b), x);
+        }
+        let [alive, first] = self.flags.block(i);
+        if alive >> s & 1 == 0 || self.code(i) != a {
+            return false;
+        }
+        // The node after a live byte is the next position, and live.
+        if first >> (s + 1) & 1 != 0 || self.code(i + 1) != b {
+            return false;
+        }
+        if first >> s & 1 == 0 {
+            let below = alive & ((1u64 << s) - 1);
+            let h = if below != 0 {
+                i - s + 63 - below.leading_zeros() as usize
+            } else {
+                self.flags.prev_alive(i)
+            };
+            let v = self.code(h);
+            self.profit.add_unmarked(pair(v, a), -1);
+            self.profit.add_unmarked(pair(v, x), 1);
+        }
+        if first >> (s + 2) & 1 == 0 {
+            let v = self.code(i + 2);
+            self.profit.add(pair(b, v), -1);
+            self.profit.add(pair(x, v), 1);
+        }
+        if let Some(c) = self.val.get_mut(i) {
+            *c = x;
+        }
+        self.flags.set(ALIVE, i + 1, false);
         true
     }
 
@@ -466,8 +532,7 @@ impl<'a> State<'a> {
 ///
 /// Only the pairs that occur are visited (a bitmap of them, in pair order), not all
 /// 65,536: a small table (a module's, or a fuzzer's round trip) costs in proportion
-/// to its size. The two passes over the arena touch one 256 KiB array each (the
-/// counts, then the write cursors), so that they stay in the cache.
+/// to its size. The counts are kept in `list` until they become list lengths.
 fn first_lists(
     arena: &[u8],
     starts: &[u32],
@@ -485,25 +550,12 @@ fn first_lists(
     // `Profit`, which the stale bits below rely on.
     const _: () = assert!(BLOCK == 64);
     let mut seen = [0u64; 0x10000 / BLOCK];
-    // Every occurrence first; the pairs across boundaries are counted in `list[p].1`
-    // and taken out of the profits next.
-    let mut profit = zeroed_profits();
     for p in pairs() {
-        if let Some(c) = profit.get_mut(p) {
-            *c += 1;
+        if let Some(c) = list.get_mut(p) {
+            c.1 += 1;
         }
         if let Some(w) = seen.get_mut(p / 64) {
             *w |= 1 << (p % 64);
-        }
-    }
-    for &s in starts.iter().skip(1) {
-        let s = s as usize;
-        if let (Some(&a), Some(&b)) = (arena.get(s.wrapping_sub(1)), arena.get(s)) {
-            let p = pair(a, b);
-            if let (Some(pr), Some(l)) = (profit.get_mut(p), list.get_mut(p)) {
-                *pr -= 1;
-                l.1 += 1;
-            }
         }
     }
     let occurring = || {
@@ -518,25 +570,35 @@ fn first_lists(
             })
         })
     };
+    let mut profit = zeroed_profits();
+    for p in occurring() {
+        if let (Some(pr), Some(c)) = (profit.get_mut(p), list.get(p)) {
+            *pr = c.1 as i32;
+        }
+    }
+    for &s in starts.iter().skip(1) {
+        let s = s as usize;
+        if let (Some(&a), Some(&b)) = (arena.get(s.wrapping_sub(1)), arena.get(s)) {
+            if let Some(pr) = profit.get_mut(pair(a, b)) {
+                *pr -= 1;
+            }
+        }
+    }
     let top = occurring()
         .map(|p| profit.get(p).copied().unwrap_or(0))
         .max()
         .unwrap_or(0);
     let keep = (top / divisor).max(1);
-    // Each listed pair's list is laid out in pair order, every occurrence of it
-    // (boundaries included); `cursor[p]` is where its next position goes, plus one (0:
-    // not listed). Unlisted pairs go back to (0, 0).
-    let mut cursor = vec![0u32; 0x10000];
+    // Each listed pair's list is laid out in pair order; `list[p].1` counts back up
+    // from 0 as it is filled. Unlisted pairs go back to (0, 0).
     let mut sum = 0u32;
     for p in occurring() {
         let pr = profit.get(p).copied().unwrap_or(0);
-        if let (Some(l), Some(f), Some(c)) = (list.get_mut(p), listed.get_mut(p), cursor.get_mut(p))
-        {
-            let count = pr as u32 + l.1;
+        if let (Some(l), Some(f)) = (list.get_mut(p), listed.get_mut(p)) {
+            let count = l.1;
             if pr >= keep {
-                *l = (sum, count);
+                *l = (sum, 0);
                 *f = true;
-                *c = sum + 1;
                 sum += count;
             } else {
                 *l = (0, 0);
@@ -550,12 +612,12 @@ fn first_lists(
     let mut store = vec![0u32; sum as usize + arena.len() / 4];
     store.truncate(sum as usize);
     for (i, p) in pairs().enumerate() {
-        if let Some(c) = cursor.get_mut(p) {
-            if *c != 0 {
-                if let Some(slot) = store.get_mut(*c as usize - 1) {
+        if listed.get(p).copied().unwrap_or(false) {
+            if let Some(l) = list.get_mut(p) {
+                if let Some(slot) = store.get_mut((l.0 + l.1) as usize) {
                     *slot = i as u32;
                 }
-                *c += 1;
+                l.1 += 1;
             }
         }
     }
