@@ -7,6 +7,8 @@
 //! `op=<name> symbols=<n> ours_ns=<x> kernel_ns=<y> ratio=<y/x>`
 //! and writes `target/bench/kallsyms.csv` and `target/bench/kallsyms.svg`.
 //! Every benchmarked answer is checked against the kernel's once before timing.
+//! The builder (`op=build`) is timed whole process on both sides: `kallsyms build`
+//! against `scripts/kallsyms`, each writing its `.S` to a file.
 //!
 //! Tables: the fixtures in `tests/data`, any map in `KALLSYMS_BENCH_MAP`, and
 //! synthetic tables (`KALLSYMS_BENCH_SYNTH=10000,100000,1000000,4000000`).

@@ -188,9 +188,12 @@ pub fn build(symbols: SymbolList, options: &Options) -> Result<Built, BuildError
 /// As [`build`], on at most `threads` threads. 0 and 1 keep everything on the
 /// calling thread; 2 adds a helper thread for large tables (the
 /// token rounds split by halves of the symbols, the name sort, and the tail of the
-/// `.S` text). The output does not depend on it. Measured on a 2-core VM, two
-/// threads cost about 40% more CPU time and only help when the second core is
-/// idle.
+/// `.S` text). The output does not depend on it. Measured on a 2-core VM (at
+/// 4fef606, the ThinLTO map), 2 is slower than [`build`]'s default even with the
+/// second core idle: each half's token rounds cost about 70% of the whole table's
+/// on one thread, and the main thread waits for the helper at every round; it is
+/// kept for machines where the rounds' memory latency, not their instructions,
+/// sets the pace.
 ///
 /// # Errors
 ///

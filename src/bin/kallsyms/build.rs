@@ -39,8 +39,8 @@ pub struct Args {
     /// this thread, and for large maps a helper thread for the name sort and part of
     /// the text, claimed by whichever thread gets to it first (a helper a busy
     /// machine never runs costs no waiting). 1 (or 0): this thread only; 2: the
-    /// token rounds split between two threads (only pays off when the second core is
-    /// idle). The output is the same.
+    /// token rounds split between two threads as well (slower than the default on a
+    /// 2-core VM; see `kallsyms::build::build_threads`). The output is the same.
     #[arg(long)]
     threads: Option<usize>,
     /// The symbol map (`nm -n vmlinux | scripts/mksysmap`, System.map).
