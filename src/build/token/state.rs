@@ -47,6 +47,7 @@ const BLOCK: usize = 64;
 
 /// `token_profit[]` with the maximum of every block of 64 pairs and of every group
 /// of 64 blocks, brought up to date lazily: [`Profit::add`] marks the block stale
+/// ([`Profit::add_unmarked`] leaves that to one [`Profit::mark_second`] per round)
 /// and [`Profit::best`] recomputes only the stale blocks and their groups, then
 /// scans the 16 group maxima, the group's 64 block maxima and the block. The
 /// kernel's `find_best_token()` (`scripts/kallsyms.c`, 6.12) scans all 65,536
