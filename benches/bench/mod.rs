@@ -506,11 +506,9 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
             args.push("--absolute-percpu".to_string());
         }
         let ours_tool = env!("CARGO_BIN_EXE_kallsyms");
-        let run = |tool: &str, build: bool, out: &str| {
+        let run = |tool: &str, subcommand: &[&str], out: &str| {
             let mut cmd = std::process::Command::new(tool);
-            if build {
-                cmd.arg("build");
-            }
+            cmd.args(subcommand);
             // The output file is created (emptied) before the clock starts: freeing
             // the previous run's pages of text is no part of either build.
             let file = std::fs::File::create(dir.join(out)).unwrap();
@@ -525,8 +523,8 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
             assert!(status.success(), "{tool} failed on {}", subject.name);
             ns
         };
-        run(c_tool.to_str().unwrap(), false, "c.S");
-        run(ours_tool, true, "out.S");
+        run(c_tool.to_str().unwrap(), &[], "c.S");
+        run(ours_tool, &["build"], "out.S");
         assert!(
             std::fs::read(dir.join("out.S")).unwrap() == std::fs::read(dir.join("c.S")).unwrap(),
             "{}: builder output differs from scripts/kallsyms",
@@ -536,8 +534,8 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
         let mut c_best = f64::MAX;
         let mut ours_best = f64::MAX;
         for _ in 0..rounds {
-            c_best = c_best.min(run(c_tool.to_str().unwrap(), false, "c.S"));
-            ours_best = ours_best.min(run(ours_tool, true, "out.S"));
+            c_best = c_best.min(run(c_tool.to_str().unwrap(), &[], "c.S"));
+            ours_best = ours_best.min(run(ours_tool, &["build"], "out.S"));
         }
         push("build", ours_best, c_best, 0);
         let _ = std::fs::remove_dir_all(&dir);

@@ -425,20 +425,39 @@ impl<'a> State<'a> {
         }
         let k = j + self.len(b);
         if !self.flags.get(FIRST, i) {
-            let v = self.code(self.flags.prev_alive(i));
-            self.profit.add_unmarked(pair(v, a), -1);
-            self.profit.add_unmarked(pair(v, x), 1);
+            self.move_left(self.flags.prev_alive(i), a, x);
         }
         if !self.flags.get(FIRST, k) {
-            let v = self.code(k);
-            self.profit.add(pair(b, v), -1);
-            self.profit.add(pair(x, v), 1);
+            self.move_right(k, b, x);
         }
+        self.write(i, j, x);
+        true
+    }
+
+    /// The pair of the live node `h` with the replaced pair's `a` becomes its pair
+    /// with `x` (marked stale by the round: [`Profit::mark_second`]).
+    #[inline(always)]
+    fn move_left(&mut self, h: usize, a: u8, x: u8) {
+        let v = self.code(h);
+        self.profit.add_unmarked(pair(v, a), -1);
+        self.profit.add_unmarked(pair(v, x), 1);
+    }
+
+    /// The pair of the replaced pair's `b` with node `k` becomes that of `x`.
+    #[inline(always)]
+    fn move_right(&mut self, k: usize, b: u8, x: u8) {
+        let v = self.code(k);
+        self.profit.add(pair(b, v), -1);
+        self.profit.add(pair(x, v), 1);
+    }
+
+    /// Node `i` becomes `x`; node `j` (the pair's second) dies.
+    #[inline(always)]
+    fn write(&mut self, i: usize, j: usize, x: u8) {
         if let Some(c) = self.val.get_mut(i) {
             *c = x;
         }
         self.flags.set(ALIVE, j, false);
-        true
     }
 
     /// [`State::replace_at`] for a pair of two bytes: each is one node long, so the
@@ -466,19 +485,12 @@ impl<'a> State<'a> {
             } else {
                 self.flags.prev_alive(i)
             };
-            let v = self.code(h);
-            self.profit.add_unmarked(pair(v, a), -1);
-            self.profit.add_unmarked(pair(v, x), 1);
+            self.move_left(h, a, x);
         }
         if first >> (s + 2) & 1 == 0 {
-            let v = self.code(i + 2);
-            self.profit.add(pair(b, v), -1);
-            self.profit.add(pair(x, v), 1);
+            self.move_right(i + 2, b, x);
         }
-        if let Some(c) = self.val.get_mut(i) {
-            *c = x;
-        }
-        self.flags.set(ALIVE, i + 1, false);
+        self.write(i, i + 1, x);
         true
     }
 
