@@ -6,6 +6,7 @@
 //! | accelerator | memory | what it saves |
 //! |---|---|---|
 //! | [`ProbeCache`] | 4 KiB, fixed | the name offsets of the top 10 levels of the name-index binary search |
+//! | [`AddressCache`] | 4 KiB, fixed | the first 9 levels of the address search, and their cache and TLB misses |
 //! | block offsets | 2 bytes per symbol | the walk from the nearest marker (`get_symbol_offset()`), for any symbol |
 //! | [name offsets](Table::with_name_offsets) | 2 bytes per symbol | the walk, and one dependent load, for name-index probes |
 //! | [`hash index`](Table::with_hash_index) | 8 bytes per distinct name | the binary search itself, and the walk |
@@ -75,6 +76,79 @@ impl ProbeCache {
     pub(crate) fn get(&self, node: usize) -> Option<u32> {
         self.offs.get(node.wrapping_sub(1)).copied()
     }
+}
+
+/// Entries in an [`AddressCache`] (a power of two).
+pub const ADDRESS_CACHE_ENTRIES: usize = 512;
+const _: () = assert!(ADDRESS_CACHE_ENTRIES.is_power_of_two());
+
+/// The addresses of 512 evenly spaced symbols (4 KiB): an address lookup first
+/// finds the two entries its address falls between in this array, which stays in
+/// the CPU's cache, then searches only the `n / 512` symbols between them.
+///
+/// Entry `k` is the address of symbol `k * n / 512` (address order). The kernel's
+/// `get_symbol_pos()` (`kernel/kallsyms.c`, 6.12) bisects all of
+/// `kallsyms_offsets`: in a large table each of its last dozen probes misses the
+/// caches and, the table's pages being too many for the TLB, pays a page walk as
+/// well. The cache takes the first nine levels of that search out of the table
+/// and leaves the rest within a few pages.
+#[derive(Clone, Debug)]
+pub struct AddressCache {
+    pub(crate) addrs: [u64; ADDRESS_CACHE_ENTRIES],
+}
+
+impl Default for AddressCache {
+    fn default() -> Self {
+        AddressCache {
+            addrs: [0; ADDRESS_CACHE_ENTRIES],
+        }
+    }
+}
+
+impl AddressCache {
+    /// Fills the cache for `table` (in place, so the 4 KiB never sit on a stack).
+    pub fn fill(&mut self, table: &Table<'_>) {
+        let n = table.len();
+        for (k, a) in self.addrs.iter_mut().enumerate() {
+            *a = table.address(sample(k, n));
+        }
+    }
+
+    /// The range `(low, len)` of symbols holding the last one at or below `addr`,
+    /// in a table of `n` symbols whose first address is at or below `addr`: `low`
+    /// is at or below `addr` as well, and `len` is at least 1.
+    #[inline]
+    pub(crate) fn range(&self, addr: u64, n: u32) -> (u32, u32) {
+        // The last entry at or below `addr` (entry 0 is), by halving steps of a
+        // conditional move each: the array is in the caches, so the steps cost no
+        // misses, and no branch on the comparisons.
+        let mut k = 0usize;
+        let mut step = ADDRESS_CACHE_ENTRIES / 2;
+        while step > 0 {
+            // NO-OVERFLOW: k + step < ADDRESS_CACHE_ENTRIES.
+            let m = k.wrapping_add(step);
+            if self.addrs.get(m).is_some_and(|&a| a <= addr) {
+                k = m;
+            }
+            step /= 2;
+        }
+        let low = sample(k, n);
+        // Entry k + 1 is above `addr`, so it is another symbol than entry k's.
+        let high = if k.wrapping_add(1) < ADDRESS_CACHE_ENTRIES {
+            sample(k.wrapping_add(1), n)
+        } else {
+            n
+        };
+        (low, high.saturating_sub(low).max(1))
+    }
+}
+
+/// The symbol of [`AddressCache`] entry `k` in a table of `n` symbols.
+#[inline]
+fn sample(k: usize, n: u32) -> u32 {
+    // NO-OVERFLOW: k < 2^10 and n < 2^32, so the product is below 2^42; the
+    // quotient is below n.
+    ((k as u64).wrapping_mul(u64::from(n)) >> ADDRESS_CACHE_ENTRIES.trailing_zeros()) as u32
 }
 
 /// What [`ProbeCache::fill`] writes at node `node` (from 1) for `t`: the record
@@ -309,6 +383,26 @@ impl<'a> Table<'a> {
         self.cmp_name(b, buf.get(..n).unwrap_or(&[])) == core::cmp::Ordering::Equal
     }
 
+    /// Attaches a filled [`AddressCache`], after checking every entry.
+    pub fn with_address_cache<'c>(self, cache: &'c AddressCache) -> Result<Table<'c>, FormatError>
+    where
+        'a: 'c,
+    {
+        let n = self.len();
+        let bad = (0..ADDRESS_CACHE_ENTRIES)
+            .find(|&k| cache.addrs.get(k).copied() != Some(self.address(sample(k, n))));
+        if let Some(k) = bad {
+            return Err(FormatError::new(
+                Array::Offsets,
+                sample(k, n),
+                FormatErrorKind::BadMarker,
+            ));
+        }
+        let mut t: Table<'c> = self;
+        t.accel.addresses = Some(cache);
+        Ok(t)
+    }
+
     /// Attaches a filled [`ProbeCache`], after checking every entry.
     pub fn with_probe_cache<'c>(self, cache: &'c ProbeCache) -> Result<Table<'c>, FormatError>
     where
@@ -524,6 +618,7 @@ impl<'a> Table<'a> {
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Accel<'a> {
     pub(crate) cache: Option<&'a ProbeCache>,
+    pub(crate) addresses: Option<&'a AddressCache>,
     pub(crate) block_offsets: Option<&'a [u16]>,
     pub(crate) name_offsets: Option<&'a [u16]>,
     pub(crate) hash: Option<&'a [u16]>,

@@ -69,6 +69,12 @@ impl Sections {
 /// Ways of each round of the address search (see [`Table::position`]).
 const ADDR_WAYS: u32 = 16;
 
+/// Symbols whose block offsets [`Table::position_and_offset`] loads ahead: 512 bytes.
+const TOUCH_RANGE: u32 = 256;
+
+/// Symbols whose name records [`Table::position_and_offset`] loads ahead.
+const TOUCH_RECORDS: u32 = 16;
+
 /// Where an address falls: the symbol that covers it, its extent and the offset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
@@ -138,6 +144,16 @@ impl<'a> Table<'a> {
     /// (`get_symbol_offset()`) starts as soon as the search is inside one
     /// 256-symbol block and advances with it (`low` only grows, so no step is
     /// wasted), overlapping the search instead of following it.
+    ///
+    /// With an [`AddressCache`](crate::accel::AddressCache) the search starts in
+    /// the range between two of its entries. With block offsets, the lines holding
+    /// them for the range are loaded once the range is within [`TOUCH_RANGE`]
+    /// symbols, and the lines of the name records once it is within
+    /// [`TOUCH_RECORDS`], each beside the search's remaining loads: the record's
+    /// offset and its first bytes are then in the cache when the search ends,
+    /// instead of two cache misses one after the other (the synthetic 1M-symbol
+    /// table on the project's VM, block offsets attached: 540 ns a lookup without
+    /// the cache and the loads ahead, 350-480 ns with them; the kernel's 800-1000).
     pub(crate) fn position_and_offset(
         &self,
         addr: u64,
@@ -151,8 +167,16 @@ impl<'a> Table<'a> {
         // the comparisons (a conditional move per level), whose loop runs
         // ceil(log2 n) times whatever the data; unpredictable branches would
         // cost a pipeline flush at every other level.
-        let (mut low, mut len) = (0u32, n);
+        let (mut low, mut len) = match self.accel.addresses {
+            Some(c) => c.range(addr, n),
+            None => (0u32, n),
+        };
         let walk = want_offset && self.accel.block_offsets.is_none();
+        // With block offsets, their lines for the range are loaded once the range is
+        // small, beside the search's own loads, instead of after it.
+        let mut touch = want_offset && self.accel.block_offsets.is_some();
+        // Then, once it is smaller still, the name records' lines.
+        let mut records = false;
         // (index, record offset) of the walk from the block's marker, once the
         // search is inside one block: `low` only grows, so walking up to it as
         // the search narrows is never wasted, and the walk's loads overlap the
@@ -182,6 +206,15 @@ impl<'a> Table<'a> {
                 let mid = low.wrapping_add(half);
                 low = if self.address(mid) <= addr { mid } else { low };
                 len = len.wrapping_sub(half);
+            }
+            if touch && len <= TOUCH_RANGE {
+                touch = false;
+                records = true;
+                self.touch_block_offsets(low, len);
+            }
+            if records && len <= TOUCH_RECORDS {
+                records = false;
+                self.touch_records(low, len);
             }
             if walk && low / MARKER_STRIDE == low.wrapping_add(len).wrapping_sub(1) / MARKER_STRIDE
             {
@@ -223,5 +256,39 @@ impl<'a> Table<'a> {
             },
             off,
         ))
+    }
+
+    /// Loads the cache lines of the block offsets of symbols `low..low + len`
+    /// (one `u16` each, 32 to a line), so that reading the final one later hits.
+    #[inline]
+    fn touch_block_offsets(&self, low: u32, len: u32) {
+        let Some(b) = self.accel.block_offsets else {
+            return;
+        };
+        let range = b
+            .get(low as usize..)
+            .unwrap_or_default()
+            .iter()
+            .take(len as usize)
+            .step_by(32);
+        core::hint::black_box(range.fold(0u16, |a, &x| a ^ x));
+    }
+
+    /// Loads the cache lines of the name records of symbols `low..low + len`
+    /// (consecutive in `kallsyms_names`), at most 16 lines.
+    #[inline]
+    fn touch_records(&self, low: u32, len: u32) {
+        let first = self.offset_of(low);
+        let last = self.offset_of(low.saturating_add(len.saturating_sub(1)));
+        let span = (last.saturating_sub(first) as usize).min(16 * 64);
+        let range = self
+            .raw
+            .names
+            .get(first as usize..)
+            .unwrap_or_default()
+            .iter()
+            .take(span.saturating_add(1))
+            .step_by(64);
+        core::hint::black_box(range.fold(0u8, |a, &x| a ^ x));
     }
 }

@@ -7,7 +7,7 @@ use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::accel::{self, ProbeCache};
+use crate::accel::{self, AddressCache, ProbeCache};
 use crate::error::FormatError;
 use crate::layout::{SeqsFormat, SeqsKey};
 use crate::table::{Checks, Table, KSYM_NAME_LEN};
@@ -77,19 +77,22 @@ impl<'a> Table<'a> {
 #[derive(Clone, Debug)]
 pub struct Accelerators {
     cache: Box<ProbeCache>,
+    addresses: Box<AddressCache>,
     blocks: Option<Vec<u16>>,
     names: Option<Vec<u16>>,
     hash: Option<Vec<u16>>,
 }
 
 impl Accelerators {
-    /// Builds the probe cache, and the block offsets, name offsets and hash index
+    /// Builds the probe cache and the address cache, and the block offsets, name offsets and hash index
     /// where the table allows them (the offsets need every 256-symbol block under
     /// 64 KiB of names; name offsets need a name index, the hash index a full-name
     /// index).
     pub fn build(table: &Table<'_>) -> Accelerators {
         let mut cache = Box::<ProbeCache>::default();
         cache.fill(table);
+        let mut addresses = Box::<AddressCache>::default();
+        addresses.fill(table);
         let mut blocks = vec![0u16; table.len() as usize];
         let blocks = accel::fill_block_offsets(table, &mut blocks)
             .ok()
@@ -105,6 +108,7 @@ impl Accelerators {
         let hash = accel::fill_hash_index(t, &mut hash).ok().map(|()| hash);
         Accelerators {
             cache,
+            addresses,
             blocks,
             names,
             hash,
@@ -114,6 +118,7 @@ impl Accelerators {
     /// Bytes of memory the accelerators use.
     pub fn bytes(&self) -> usize {
         core::mem::size_of::<ProbeCache>()
+            + core::mem::size_of::<AddressCache>()
             + self.blocks.as_ref().map_or(0, |b| b.len() * 2)
             + self.names.as_ref().map_or(0, |n| n.len() * 2)
             + self.hash.as_ref().map_or(0, |h| h.len() * 2)
@@ -122,7 +127,9 @@ impl Accelerators {
     /// Attaches every accelerator that was built to `table` (which must be the
     /// table they were built from: each is checked).
     pub fn attach<'c, 'a: 'c>(&'c self, table: Table<'a>) -> Result<Table<'c>, FormatError> {
-        let mut t = table.with_probe_cache(&self.cache)?;
+        let mut t = table
+            .with_probe_cache(&self.cache)?
+            .with_address_cache(&self.addresses)?;
         if let Some(b) = &self.blocks {
             t = t.with_block_offsets(b)?;
         }

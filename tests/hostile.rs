@@ -1018,7 +1018,7 @@ fn empty_tables() {
 fn hostile_accelerators_are_refused() {
     use kallsyms::accel::{
         distinct_names, fill_block_offsets, fill_hash_index, fill_name_offsets, hash_index_len,
-        ProbeCache, HASH_EMPTY, HASH_SLOT_WORDS,
+        AddressCache, ProbeCache, HASH_EMPTY, HASH_SLOT_WORDS,
     };
     let a = debian();
     let t = Table::new(a.raw(), a.layout).unwrap();
@@ -1032,6 +1032,23 @@ fn hostile_accelerators_are_refused() {
     assert_eq!(e, FormatError::new(Names, 0, BadMarker));
     cache.fill(&t);
     t.clone().with_probe_cache(&cache).unwrap();
+
+    // An address cache of another table: refused at the first entry that differs,
+    // named by its symbol (entry k is symbol k * 700 / 512).
+    let mut addresses = Box::<AddressCache>::default();
+    addresses.fill(&u);
+    let e = t.clone().with_address_cache(&addresses).unwrap_err();
+    let first = (0..512u32)
+        .find(|&k| t.address(k * 700 / 512) != u.address(k * u.len() / 512))
+        .unwrap();
+    assert_eq!(e, FormatError::new(Offsets, first * 700 / 512, BadMarker));
+    addresses.fill(&t);
+    let with = t.clone().with_address_cache(&addresses).unwrap();
+    for i in [0, 1, 349, 350, 699] {
+        let a = t.address(i);
+        assert_eq!(with.lookup_address(a), t.lookup_address(a));
+        assert_eq!(with.lookup_address(a + 1), t.lookup_address(a + 1));
+    }
 
     // Block offsets: short, or one entry off.
     let mut blocks = vec![0u16; 700];

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use kallsyms::accel::{
     distinct_names, fill_block_offsets, fill_hash_index, fill_name_offsets, hash_index_len,
-    ProbeCache,
+    AddressCache, ProbeCache,
 };
 use kallsyms::build::{build, Options, SymbolList};
 use kallsyms::{
@@ -404,6 +404,7 @@ fn run(
     check(&t, &m, extra)?;
 
     let mut cache = Box::<ProbeCache>::default();
+    let mut addresses = Box::<AddressCache>::default();
     let mut blocks = vec![0u16; t.len() as usize];
     let hash_ok = t.has_name_index() && layout.seqs_key == SeqsKey::FullName;
     let mut names = vec![0u16; t.len() as usize];
@@ -418,7 +419,12 @@ fn run(
     let mut a = t.clone();
     if accel.0 {
         cache.fill(&t);
-        a = a.with_probe_cache(&cache).unwrap();
+        addresses.fill(&t);
+        a = a
+            .with_probe_cache(&cache)
+            .unwrap()
+            .with_address_cache(&addresses)
+            .unwrap();
     }
     if accel.1 {
         fill_block_offsets(&t, &mut blocks).unwrap();

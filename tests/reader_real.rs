@@ -71,6 +71,7 @@ fn names_and_types_equal_the_tools_comments() {
 /// The accelerators' storage for one table.
 struct Accels {
     cache: Box<kallsyms::accel::ProbeCache>,
+    addresses: Box<kallsyms::accel::AddressCache>,
     blocks: Vec<u16>,
     names: Vec<u16>,
     hash: Vec<u16>,
@@ -80,6 +81,8 @@ impl Accels {
     fn build(t: &Table<'_>) -> Accels {
         let mut cache = Box::default();
         kallsyms::accel::ProbeCache::fill(&mut cache, t);
+        let mut addresses = Box::default();
+        kallsyms::accel::AddressCache::fill(&mut addresses, t);
         let mut blocks = vec![0u16; t.len() as usize];
         kallsyms::accel::fill_block_offsets(t, &mut blocks).unwrap();
         let mut names = vec![0u16; t.len() as usize];
@@ -89,18 +92,26 @@ impl Accels {
         kallsyms::accel::fill_hash_index(t, &mut hash).unwrap();
         Accels {
             cache,
+            addresses,
             blocks,
             names,
             hash,
         }
     }
 
-    /// The table bare, with the probe cache, with block offsets, with name offsets
-    /// (and the cache), and with everything.
+    /// The table bare, with the probe and address caches, with block offsets, with
+    /// name offsets (and the probe cache), and with everything.
     fn variants<'a>(&'a self, t: &Table<'a>) -> Vec<(&'static str, Table<'a>)> {
         vec![
             ("bare", t.clone()),
-            ("cache", t.clone().with_probe_cache(&self.cache).unwrap()),
+            (
+                "cache",
+                t.clone()
+                    .with_probe_cache(&self.cache)
+                    .unwrap()
+                    .with_address_cache(&self.addresses)
+                    .unwrap(),
+            ),
             (
                 "blocks",
                 t.clone().with_block_offsets(&self.blocks).unwrap(),
@@ -123,6 +134,8 @@ impl Accels {
                     .with_name_offsets(&self.names)
                     .unwrap()
                     .with_hash_index(&self.hash)
+                    .unwrap()
+                    .with_address_cache(&self.addresses)
                     .unwrap(),
             ),
         ]
@@ -364,4 +377,36 @@ fn other_index_layouts_answer_alike() {
         }
     }
     assert!(checked > 100_000);
+}
+
+/// Every accelerator variant finds the same symbol, size and offset as the bare
+/// table for the first and last byte of every symbol and the byte after it: the
+/// address cache's ranges, and the block offsets and name records loaded ahead of
+/// the search's end, change where the search starts and what it loads, never what
+/// it finds.
+#[test]
+fn accelerated_address_lookups_agree() {
+    for fx in &sfile::FIXTURES {
+        let arrays = fx.arrays();
+        let bare = Table::new(arrays.raw(), fx.layout()).unwrap();
+        let accels = Accels::build(&bare);
+        let n = bare.len();
+        let mut probes = 0usize;
+        for (variant, t) in accels.variants(&bare) {
+            for i in 0..n {
+                let a = bare.address(i);
+                let next = if i + 1 < n { bare.address(i + 1) } else { a + 1 };
+                for probe in [a, a.wrapping_add(1), next.wrapping_sub(1), next] {
+                    assert_eq!(
+                        t.lookup_address(probe),
+                        bare.lookup_address(probe),
+                        "{} {variant}: {probe:#x}",
+                        fx.stem
+                    );
+                    probes += 1;
+                }
+            }
+        }
+        assert!(probes >= 4 * 5 * n as usize);
+    }
 }

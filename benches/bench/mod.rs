@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use kallsyms::accel::{self, ProbeCache};
+use kallsyms::accel::{self, AddressCache, ProbeCache};
 use kallsyms::build::{self, KernelVersion, Options, ParseMode};
 use kallsyms::livepatch::{find_object_symbol, AddressZero, KlpObject};
 use kallsyms::{Layout, Match, Sections, Table, KSYM_NAME_LEN};
@@ -219,7 +219,14 @@ fn run(subject: &Subject, rows: &mut Vec<Row>, limit: usize) {
     let blocked = bare.clone().with_block_offsets(&blocks).unwrap();
     let mut hash = vec![0u16; accel::hash_index_len(accel::distinct_names(&blocked))];
     accel::fill_hash_index(&blocked, &mut hash).expect("hash index");
-    let cached = bare.clone().with_probe_cache(&cache).unwrap();
+    let mut addr_cache = Box::<AddressCache>::default();
+    addr_cache.fill(&bare);
+    let cached = bare
+        .clone()
+        .with_probe_cache(&cache)
+        .unwrap()
+        .with_address_cache(&addr_cache)
+        .unwrap();
     let idx2 = cached.clone().with_block_offsets(&blocks).unwrap();
     let mut name_offs = vec![0u16; n as usize];
     accel::fill_name_offsets(&blocked, &mut name_offs).expect("name offsets fit");

@@ -21,7 +21,7 @@ use core::ffi::c_void;
 use core::fmt::{self, Display};
 use core::ops::ControlFlow;
 
-use kallsyms::accel::{self, ProbeCache};
+use kallsyms::accel::{self, AddressCache, ProbeCache};
 use kallsyms::livepatch::{self, AddressZero, KlpObject, KlpRela, KlpSym};
 use kallsyms::module::{ElfClass, ModRegion, ModuleSymtab};
 use kallsyms::{
@@ -776,6 +776,38 @@ pub unsafe extern "C" fn nopanic_probe_cache_fill(t: *const c_void, cache: *mut 
         let cache = &mut *cache.cast::<ProbeCache>();
         *cache = ProbeCache::default();
         cache.fill(table(t));
+    }
+}
+
+/// `AddressCache::default` and `AddressCache::fill` (the cache at `cache`).
+#[no_mangle]
+pub unsafe extern "C" fn nopanic_address_cache_fill(t: *const c_void, cache: *mut c_void) {
+    // SAFETY: the caller passes a table and an unaliased, aligned `AddressCache`.
+    unsafe {
+        let cache = &mut *cache.cast::<AddressCache>();
+        *cache = AddressCache::default();
+        cache.fill(table(t));
+    }
+}
+
+/// `Table::with_address_cache`, then an address lookup through the cache.
+#[no_mangle]
+pub unsafe extern "C" fn nopanic_with_address_cache(
+    t: *const c_void,
+    cache: *const c_void,
+    addr: u64,
+) -> u64 {
+    // SAFETY: the caller passes a table and an `AddressCache`.
+    unsafe {
+        match table(t)
+            .clone()
+            .with_address_cache(&*cache.cast::<AddressCache>())
+        {
+            Ok(t) => t
+                .lookup_address(addr)
+                .map_or(0, |(s, p)| sym_digest(Some(s)) ^ p.size ^ p.offset),
+            Err(e) => e.to_errno() as u64,
+        }
     }
 }
 
