@@ -395,7 +395,11 @@ fn accelerated_address_lookups_agree() {
         for (variant, t) in accels.variants(&bare) {
             for i in 0..n {
                 let a = bare.address(i);
-                let next = if i + 1 < n { bare.address(i + 1) } else { a + 1 };
+                let next = if i + 1 < n {
+                    bare.address(i + 1)
+                } else {
+                    a + 1
+                };
                 for probe in [a, a.wrapping_add(1), next.wrapping_sub(1), next] {
                     assert_eq!(
                         t.lookup_address(probe),
