@@ -262,16 +262,9 @@ impl<'a> Table<'a> {
     /// (one `u16` each, 32 to a line), so that reading the final one later hits.
     #[inline]
     fn touch_block_offsets(&self, low: u32, len: u32) {
-        let Some(b) = self.accel.block_offsets else {
-            return;
-        };
-        let range = b
-            .get(low as usize..)
-            .unwrap_or_default()
-            .iter()
-            .take(len as usize)
-            .step_by(32);
-        core::hint::black_box(range.fold(0u16, |a, &x| a ^ x));
+        if let Some(b) = self.accel.block_offsets {
+            touch(b.get(low as usize..).unwrap_or_default(), len as usize, 32);
+        }
     }
 
     /// Loads the cache lines of the name records of symbols `low..low + len`
@@ -281,14 +274,20 @@ impl<'a> Table<'a> {
         let first = self.offset_of(low);
         let last = self.offset_of(low.saturating_add(len.saturating_sub(1)));
         let span = (last.saturating_sub(first) as usize).min(16 * 64);
-        let range = self
-            .raw
-            .names
-            .get(first as usize..)
-            .unwrap_or_default()
-            .iter()
-            .take(span.saturating_add(1))
-            .step_by(64);
-        core::hint::black_box(range.fold(0u8, |a, &x| a ^ x));
+        let names = self.raw.names.get(first as usize..).unwrap_or_default();
+        touch(names, span.saturating_add(1), 64);
     }
+}
+
+/// Reads every `step`-th of the first `len` items of `items` (one per cache line),
+/// as a prefetch: the loads are independent, so their misses overlap whatever the
+/// caller does next, and the value is kept only so that they are not removed.
+#[inline]
+fn touch<T: Copy + Into<u64>>(items: &[T], len: usize, step: usize) {
+    let sum = items
+        .iter()
+        .take(len)
+        .step_by(step)
+        .fold(0u64, |a, &x| a ^ x.into());
+    core::hint::black_box(sum);
 }

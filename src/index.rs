@@ -84,10 +84,10 @@ pub struct Accelerators {
 }
 
 impl Accelerators {
-    /// Builds the probe cache and the address cache, and the block offsets, name offsets and hash index
-    /// where the table allows them (the offsets need every 256-symbol block under
-    /// 64 KiB of names; name offsets need a name index, the hash index a full-name
-    /// index).
+    /// Builds the probe cache and the address cache, and the block offsets, name
+    /// offsets and hash index where the table allows them (the offsets need every
+    /// 256-symbol block under 64 KiB of names; name offsets need a name index, the
+    /// hash index a full-name index).
     pub fn build(table: &Table<'_>) -> Accelerators {
         let mut cache = Box::<ProbeCache>::default();
         cache.fill(table);
