@@ -187,8 +187,8 @@ pub fn build(symbols: SymbolList, options: &Options) -> Result<Built, BuildError
 
 /// As [`build`], on at most `threads` threads. 0 and 1 keep everything on the
 /// calling thread; 2 adds a helper thread for large tables (the
-/// token rounds split by halves of the symbols, the name sort, and the tail of the
-/// `.S` text). The output does not depend on it. Measured on a 2-core VM (at
+/// token rounds split by halves of the symbols, the sorts by address and by name,
+/// and the tail of the `.S` text). The output does not depend on it. Measured on a 2-core VM (at
 /// 4fef606, the ThinLTO map), 2 is slower than [`build`]'s default even with the
 /// second core idle: each half's token rounds cost about 70% of the whole table's
 /// on one thread, and the main thread waits for the helper at every round; it is
@@ -207,8 +207,9 @@ pub fn build_threads(
 }
 
 /// The thread request of [`build`]: the token rounds on the calling thread and, when
-/// the machine has a second core, a helper thread for the name sort and the tail of
-/// the text (claimed by whichever thread gets to it first, so a helper that never
+/// the machine has a second core, a helper thread for the sorts by address and by
+/// name, the offsets and the tail of the text (the token table does not depend on
+/// the order of the symbols; claimed by whichever thread gets to it first, so a helper that never
 /// runs costs no waiting).
 const AUTO: usize = usize::MAX;
 

@@ -14,7 +14,8 @@ use super::{
 };
 use crate::{SeqsKey, KSYM_NAME_LEN};
 
-/// Below this many symbols the name sort and the text stay on the calling thread.
+/// Below this many symbols the sorts, the offsets and the text stay on the calling
+/// thread.
 const HELPER_SYMBOLS: usize = 4096;
 
 /// Builds the table; `keep_all` keeps the types `scripts/kallsyms` ignores (see
@@ -25,8 +26,8 @@ pub(super) fn run(
     keep_all: bool,
     threads: usize,
 ) -> Result<Built, BuildError> {
-    // `AUTO` (what `build()` uses): a helper thread for the name sort (which does not
-    // depend on the token table) and half of the text, when there is a second core
+    // `AUTO` (what `build()` uses): a helper thread for the sorts by address and by
+    // name (which do not depend on the token table) and part of the text, when there is a second core
     // and enough symbols (below `HELPER_SYMBOLS` no helper would be started, so the
     // cores are not counted: that reads cgroup files, ~5% of a small build).
     let helpers = threads == super::AUTO
@@ -94,73 +95,49 @@ pub(super) fn run(
     let is_abs = |addr: u64| percpu && ranges.percpu.contains(addr);
     let kind = |s: &MapSymbol<'_>| if is_abs(s.addr) { b'A' } else { s.kind };
 
-    // The name order needs only names and addresses: it is sorted on a second thread
-    // while this one sorts by address and builds the token table.
+    // The token table depends only on the symbols, not on their order (the profits
+    // are sums over all symbols, and each symbol is compressed on its own): it is made
+    // from the symbols in input order on this thread, while a second thread sorts
+    // them by address and by name and renders the tail of the text. The compressed
+    // names are put in address order afterwards.
     let read = &read;
-    let name_of = |k: usize| {
-        read.get(k)
-            .and_then(|&i| sym(i))
-            .map(|s| s.name)
-            .unwrap_or_default()
-    };
-    let addr_of = |k: usize| read.get(k).and_then(|&i| sym(i)).map_or(0, |s| s.addr);
-    // sort_symbols(): the address order, and the address-order position (`rank`) of
-    // each element of `read`.
-    let by_addr = address_order(&symbols, read, &kind);
-    let mut rank = vec![0u32; read.len()];
-    for (j, &k) in by_addr.iter().enumerate() {
-        if let Some(r) = rank.get_mut(k as usize) {
-            *r = j as u32;
-        }
-    }
+    let mut names = pack(&symbols, read, &kind);
     let how = How {
         options,
         percpu,
         text,
     };
-    let ByAddress {
-        order,
-        addrs,
-        kinds,
-        absolute,
-        relative_base,
-        offsets,
-        mut names,
-    } = by_address(&symbols, read, by_addr, &kind, &is_abs, &how)?;
-
-    // The name order, and the tail of the `.S` text that lists the offsets and the
-    // name order, need no token table: a second thread makes them while this one
-    // builds it. Whichever thread claims the work first does it: a helper that has
-    // not started by the time this thread is done with the token table costs no
-    // waiting (this thread then sorts, and the text is rendered when written).
+    let address_side = || by_address(&symbols, read, &kind, &is_abs, &how);
+    // Whichever thread claims the address side first does it: a helper that has not
+    // started by the time this thread is done with the token table costs no waiting
+    // (this thread then does it, and the tail is rendered when written).
     let claimed = AtomicBool::new(false);
     let claim = || !claimed.swap(true, Ordering::AcqRel);
-    let sort = || {
-        let by_name = sort::name_order(read.len(), name_of, addr_of, SeqsKey::FullName);
-        sort::renumber(by_name, &rank, name_of, addr_of)
-    };
     let parallel = (threads > 1 || helpers) && read.len() >= HELPER_SYMBOLS;
     let render = parallel && read.len() >= emit::PARALLEL_SYMBOLS;
-    let (slots, seqs, tail_text) = std::thread::scope(|scope| {
+    let (slots, side, tail_text) = std::thread::scope(|scope| {
         let helper = || {
             if !claim() {
                 return None;
             }
-            let seqs = sort();
-            let tail = render.then(|| {
-                emit::TailParts {
-                    kernel: options.kernel,
-                    text,
-                    relative_base,
-                    offsets: &offsets,
-                    seqs: &seqs,
-                    input: &symbols,
-                    order: &order,
-                    kinds: &kinds,
-                }
-                .render()
-            });
-            Some((seqs, tail))
+            let side = address_side();
+            let tail = match &side {
+                Ok(b) if render => Some(
+                    emit::TailParts {
+                        kernel: options.kernel,
+                        text,
+                        relative_base: b.relative_base,
+                        offsets: &b.offsets,
+                        seqs: &b.seqs,
+                        input: &symbols,
+                        order: &b.order,
+                        kinds: &b.kinds,
+                    }
+                    .render(),
+                ),
+                _ => None,
+            };
+            Some((side, tail))
         };
         let worker = if parallel {
             std::thread::Builder::new().spawn_scoped(scope, helper).ok()
@@ -168,19 +145,31 @@ pub(super) fn run(
             None
         };
         let slots = tokens(&mut names, threads);
-        let (seqs, tail) = if claim() {
-            (sort(), None)
+        let (side, tail) = if claim() {
+            (address_side(), None)
         } else {
             match worker.map(|w| w.join()) {
                 Some(Ok(Some(v))) => v,
                 Some(Err(e)) => std::panic::resume_unwind(e),
                 // Not reached: the work was claimed by the helper.
-                _ => (sort(), None),
+                _ => (address_side(), None),
             }
         };
-        (slots, seqs, tail)
+        (slots, side, tail)
     });
+    // `write_src()` checks the compressed lengths before the offsets.
     let slots = slots?;
+    let ByAddress {
+        by_addr,
+        order,
+        addrs,
+        kinds,
+        absolute,
+        relative_base,
+        offsets,
+        seqs,
+    } = side?;
+    let names = names.permuted(&by_addr);
     let tokens = token::expand_all(&slots);
     Ok(Built {
         options: *options,
@@ -213,8 +202,13 @@ struct How<'a> {
     text: u64,
 }
 
-/// What [`by_address`] makes.
+/// A symbol's final type.
+type KindOf<'k> = dyn Fn(&MapSymbol<'_>) -> u8 + Sync + 'k;
+
+/// What [`by_address`] makes: everything but the names.
 struct ByAddress {
+    /// Positions in `read`, in address order.
+    by_addr: Vec<u32>,
     /// Input index, address, final type and absoluteness, in address order.
     order: Vec<u32>,
     addrs: Vec<u64>,
@@ -222,17 +216,28 @@ struct ByAddress {
     absolute: Vec<bool>,
     relative_base: u64,
     offsets: Offsets,
-    /// The symbols, not yet compressed.
-    names: token::Packed,
+    /// `kallsyms_seqs_of_names`.
+    seqs: Vec<u32>,
 }
 
-/// `sort_symbols()` for the symbols `read` (input indices after `shrink_table()`):
-/// positions in `read`, in address order.
-fn address_order(
-    symbols: &SymbolList,
-    read: &[u32],
-    kind: &dyn Fn(&MapSymbol<'_>) -> u8,
-) -> Vec<u32> {
+/// The symbols `read` (input indices after `shrink_table()`), in that order, for
+/// [`tokens`].
+fn pack(symbols: &SymbolList, read: &[u32], kind: &KindOf<'_>) -> token::Packed {
+    let sym = |i: u32| symbols.get(i as usize);
+    let bytes: usize = read
+        .iter()
+        .filter_map(|&i| sym(i))
+        .map(|s| s.name.len() + 1)
+        .sum();
+    let mut names = token::Packed::with_capacity(read.len(), bytes);
+    for s in read.iter().filter_map(|&i| sym(i)) {
+        names.push(kind(&s), s.name);
+    }
+    names
+}
+
+/// `sort_symbols()` for the symbols `read`: positions in `read`, in address order.
+fn address_order(symbols: &SymbolList, read: &[u32], kind: &KindOf<'_>) -> Vec<u32> {
     let sym = |i: u32| symbols.get(i as usize);
     // The tie key ends in the position in `read` (`seq`).
     let mut keys: Vec<(u64, u64)> = read
@@ -243,15 +248,14 @@ fn address_order(
     sort::address_order(&mut keys)
 }
 
-/// The table in address order (`by_addr`, from [`address_order`]),
-/// `record_relative_base()` and the offsets with their range checks
-/// (`write_src()`); [`tokens`] compresses the names.
+/// The symbols `read` in address order ([`address_order`]),
+/// `record_relative_base()`, the offsets with their range checks (`write_src()`),
+/// and the name order; [`tokens`] compresses the names.
 fn by_address(
     symbols: &SymbolList,
     read: &[u32],
-    by_addr: Vec<u32>,
-    kind: &dyn Fn(&MapSymbol<'_>) -> u8,
-    is_abs: &dyn Fn(u64) -> bool,
+    kind: &KindOf<'_>,
+    is_abs: &(dyn Fn(u64) -> bool + Sync),
     how: &How<'_>,
 ) -> Result<ByAddress, BuildError> {
     let How {
@@ -260,30 +264,27 @@ fn by_address(
         text,
     } = *how;
     let sym = |i: u32| symbols.get(i as usize);
+    let by_addr = address_order(symbols, read, kind);
     let n = by_addr.len();
     let mut order = Vec::with_capacity(n);
     let mut addrs = Vec::with_capacity(n);
     let mut kinds = Vec::with_capacity(n);
     let mut absolute = Vec::with_capacity(n);
-    let bytes: usize = read
-        .iter()
-        .filter_map(|&i| sym(i))
-        .map(|s| s.name.len() + 1)
-        .sum();
-    let mut names = token::Packed::with_capacity(n, bytes);
-    for &k in &by_addr {
+    // The address-order position (`rank`) of each element of `read`.
+    let mut rank = vec![0u32; read.len()];
+    for (j, &k) in by_addr.iter().enumerate() {
+        if let Some(r) = rank.get_mut(k as usize) {
+            *r = j as u32;
+        }
         let Some(&i) = read.get(k as usize) else {
             continue;
         };
         let Some(s) = sym(i) else { continue };
-        let t = kind(&s);
         order.push(i);
         addrs.push(s.addr);
-        kinds.push(t);
+        kinds.push(kind(&s));
         absolute.push(is_abs(s.addr));
-        names.push(t, s.name);
     }
-    drop(by_addr);
 
     // record_relative_base(): the first non-absolute symbol (6.12).
     let relative_base = addrs
@@ -293,14 +294,26 @@ fn by_address(
         .map_or(0, |(&a, _)| a);
     let offsets = offsets(&addrs, &absolute, options, percpu, text, relative_base)?;
 
+    // The name order needs only names and addresses.
+    let name_of = |k: usize| {
+        read.get(k)
+            .and_then(|&i| sym(i))
+            .map(|s| s.name)
+            .unwrap_or_default()
+    };
+    let addr_of = |k: usize| read.get(k).and_then(|&i| sym(i)).map_or(0, |s| s.addr);
+    let by_name = sort::name_order(read.len(), name_of, addr_of, SeqsKey::FullName);
+    let seqs = sort::renumber(by_name, &rank, name_of, addr_of);
+
     Ok(ByAddress {
+        by_addr,
         order,
         addrs,
         kinds,
         absolute,
         relative_base,
         offsets,
-        names,
+        seqs,
     })
 }
 

@@ -126,6 +126,22 @@ impl Packed {
     pub fn count(&self) -> usize {
         self.start.len()
     }
+
+    /// The symbols in the order `order` (indices of `self`'s symbols).
+    pub fn permuted(&self, order: &[u32]) -> Packed {
+        let bytes = order
+            .iter()
+            .map(|&k| self.len.get(k as usize).map_or(0, |&l| l as usize))
+            .sum();
+        let mut out = Packed::with_capacity(order.len(), bytes);
+        for &k in order {
+            let s = self.get(k as usize);
+            out.start.push(out.arena.len() as u32);
+            out.len.push(s.len() as u32);
+            out.arena.extend_from_slice(s);
+        }
+        out
+    }
 }
 
 /// `token_profit[]` index of the pair `ab`.
