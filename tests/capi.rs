@@ -41,7 +41,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use kallsyms::capi::{self, KsymDesc, KsymFormatError, KsymKlpRela, KsymKlpSym};
-use kallsyms::capi::{KsymModule, KsymSections, KsymSympos, KsymTable};
+use kallsyms::capi::{KsymCaches, KsymModule, KsymSections, KsymSympos, KsymTable};
 use kallsyms::Sections;
 use objgraph::{is_panic_or_fmt, reach, reference_graph, run};
 
@@ -382,6 +382,7 @@ fn rust_sizes() -> BTreeMap<&'static str, usize> {
         ("KsymSections", size_of::<KsymSections>()),
         ("KsymDesc", size_of::<KsymDesc>()),
         ("KsymTable", size_of::<KsymTable>()),
+        ("KsymCaches", size_of::<KsymCaches>()),
         ("KsymFormatError", size_of::<KsymFormatError>()),
         ("KsymModule", size_of::<KsymModule>()),
         ("KsymSympos", size_of::<KsymSympos>()),
@@ -501,7 +502,7 @@ fn header_matches_the_rust_source() {
     }
     let offsets = rust_offsets();
     for (s, fields) in &abi.structs {
-        if *s == "KsymTable" {
+        if *s == "KsymTable" || *s == "KsymCaches" {
             continue; // opaque
         }
         let listed: Vec<&str> = offsets
@@ -532,6 +533,11 @@ fn header_matches_the_rust_source() {
         tu,
         "_Static_assert(_Alignof(struct ksym_table) == {}, \"ksym_table align\");",
         std::mem::align_of::<KsymTable>()
+    );
+    let _ = writeln!(
+        tu,
+        "_Static_assert(_Alignof(struct ksym_caches) == {}, \"ksym_caches align\");",
+        std::mem::align_of::<KsymCaches>()
     );
     let gen = work().join("header_drift.c");
     fs::write(&gen, &tu).unwrap();

@@ -576,3 +576,72 @@ fn stored_table_fits() {
         size_of::<Stored>()
     );
 }
+
+#[test]
+fn caches_attach_and_leave_the_answers_alone() {
+    let a = arrays();
+    let plain = table(&a);
+    let mut t = table(&a);
+    let mut caches = Box::new(KsymCaches {
+        opaque: [0x5a5a_5a5a_5a5a_5a5a; KSYM_CACHES_SIZE / 8],
+    });
+    let mut zeroed = zeroed_table();
+    let mut raw = Box::new([0u64; KSYM_CACHES_SIZE / 8 + 1]);
+    let misaligned = raw
+        .as_mut_ptr()
+        .cast::<u8>()
+        .wrapping_add(4)
+        .cast::<KsymCaches>();
+    // SAFETY: valid or NULL/misaligned/uninitialised pointers, as each case says.
+    unsafe {
+        assert_eq!(
+            ksym_table_attach_caches(ptr::null_mut(), &mut *caches),
+            EINVAL
+        );
+        assert_eq!(ksym_table_attach_caches(&mut *zeroed, &mut *caches), EINVAL);
+        assert_eq!(ksym_table_attach_caches(&mut *t, ptr::null_mut()), EINVAL);
+        assert_eq!(ksym_table_attach_caches(&mut *t, misaligned), EINVAL);
+        assert!(caches.opaque.iter().all(|&w| w == 0x5a5a_5a5a_5a5a_5a5a));
+        assert!(zeroed.opaque.iter().all(|&w| w == 0));
+        assert_eq!(ksym_table_attach_caches(&mut *t, &mut *caches), 0);
+    }
+    // SAFETY: initialised above; the arrays and caches outlive the borrow.
+    let stored = unsafe { table_ref(&*t) }.unwrap();
+    let at = caches.opaque.as_ptr() as usize;
+    assert_eq!(stored.accel.cache.map(|c| c as *const _ as usize), Some(at));
+    assert_eq!(
+        stored.accel.addresses.map(|c| c as *const _ as usize),
+        Some(at + offset_of!(StoredCaches, addresses))
+    );
+    for (_, name, addr) in SYMS {
+        let n = name.as_bytes();
+        for probe in [*addr, addr + 1, addr + 0xf] {
+            let (mut s1, mut o1, mut s2, mut o2) = (0, 0, 0, 0);
+            let (mut b1, mut b2) = ([0u8; 64], [0u8; 64]);
+            // SAFETY: initialised tables, buffers of the sizes given.
+            unsafe {
+                assert_eq!(
+                    ksym_lookup_name(&*t, s(n), n.len()),
+                    ksym_lookup_name(&*plain, s(n), n.len())
+                );
+                let r1 = ksym_lookup(
+                    &*t,
+                    probe as c_ulong,
+                    &mut s1,
+                    &mut o1,
+                    b1.as_mut_ptr().cast(),
+                    64,
+                );
+                let r2 = ksym_lookup(
+                    &*plain,
+                    probe as c_ulong,
+                    &mut s2,
+                    &mut o2,
+                    b2.as_mut_ptr().cast(),
+                    64,
+                );
+                assert_eq!((r1.is_null(), s1, o1, b1), (r2.is_null(), s2, o2, b2));
+            }
+        }
+    }
+}

@@ -1160,13 +1160,44 @@ static unsigned long arg(char **argv, int i)
 	return v;
 }
 
+/*
+ * ksym_table_attach_caches(): bad arguments write nothing; the caches are
+ * filled, and filled again on a second call (after being scribbled over).
+ */
+static void check_attach_caches(struct ksym_table *t, struct ksym_caches *c)
+{
+	static struct ksym_table zeroed;
+	static _Alignas(16) unsigned char raw[sizeof(struct ksym_caches) + 16];
+	struct ksym_caches *odd = (struct ksym_caches *)(raw + 4);
+	int zero = 1;
+
+	memset(c, 0x5a, sizeof(*c));
+	CHECK_EQ(ksym_table_attach_caches(NULL, c), -EINVAL, "caches: NULL table");
+	CHECK_EQ(ksym_table_attach_caches(&zeroed, c), -EINVAL,
+		 "caches: uninitialised table");
+	CHECK_EQ(ksym_table_attach_caches(t, NULL), -EINVAL, "caches: NULL");
+	CHECK_EQ(ksym_table_attach_caches(t, odd), -EINVAL, "caches: misaligned");
+	CHECK(((unsigned char *)c)[0] == 0x5a, "caches: written on error");
+	for (size_t k = 0; k < sizeof(zeroed); k++)
+		zero &= ((unsigned char *)&zeroed)[k] == 0;
+	CHECK(zero, "caches: uninitialised table written");
+	CHECK_EQ(ksym_table_attach_caches(t, c), 0, "caches");
+	CHECK(((unsigned char *)c)[0] != 0x5a || ((unsigned char *)c)[4] != 0x5a,
+	      "caches: not filled");
+	memset(c, 0x5a, sizeof(*c));
+	CHECK_EQ(ksym_table_attach_caches(t, c), 0, "caches again");
+	CHECK(((unsigned char *)c)[0] != 0x5a || ((unsigned char *)c)[4] != 0x5a,
+	      "caches: not filled again");
+}
+
 int main(int argc, char **argv)
 {
 	struct ksym_desc desc;
 	struct ref_tables rt;
 	struct walk_cmp w = { 0, 0 };
 	struct sweep_stats st = { 0, 0, 0, 0, 0 };
-	static struct ksym_table skip_table;
+	static struct ksym_table skip_table, cached_table;
+	static struct ksym_caches caches;
 	char *kbuf;
 	unsigned long stride;
 
@@ -1227,6 +1258,10 @@ int main(int argc, char **argv)
 	CHECK_EQ(ksym_table_init(&skip_table, &desc), 0, "init (skip)");
 	CHECK_EQ(ksym_num_syms(&vmlinux_table), nsyms, "num_syms");
 	CHECK_EQ(ksym_num_syms(&skip_table), nsyms, "num_syms");
+	/* A third table with its fixed caches, as a kernel would keep them. */
+	desc.flags &= ~KSYM_DESC_SKIP_NAME_ORDER;
+	CHECK_EQ(ksym_table_init(&cached_table, &desc), 0, "init (cached)");
+	check_attach_caches(&cached_table, &caches);
 	if (failures) {
 		fprintf(stderr, "init failed\n");
 		return 1;
@@ -1241,7 +1276,8 @@ int main(int argc, char **argv)
 	/* Symbol by symbol (every stride-th): names, livepatch, addresses. */
 	for (unsigned long i = 0; i < nsyms; i += stride) {
 		const struct ksym_table *t =
-			i % 2 ? &skip_table : &vmlinux_table;
+			i % 2 ? &skip_table :
+			i % 4 ? &cached_table : &vmlinux_table;
 
 		/* Every function at the symbol's address, the cheap ones
 		 * around it; the name side as check_symbol() says. */
@@ -1266,9 +1302,11 @@ int main(int argc, char **argv)
 			cfg.sections.init_end,
 		};
 
-		for (size_t k = 0; k < sizeof(edges) / sizeof(edges[0]); k++)
+		for (size_t k = 0; k < sizeof(edges) / sizeof(edges[0]); k++) {
 			check_address(&vmlinux_table, edges[k], kbuf, 2);
-		st.addresses += sizeof(edges) / sizeof(edges[0]);
+			check_address(&cached_table, edges[k], kbuf, 2);
+		}
+		st.addresses += 2 * sizeof(edges) / sizeof(edges[0]);
 	}
 
 	/* Livepatch in a module. */
