@@ -184,3 +184,46 @@ fn random_wide_alphabets() {
         check(&refs, round % 4 == 0);
     }
 }
+
+#[test]
+fn order_of_the_symbols_does_not_matter() {
+    // The builder makes the token table from the symbols in input order and puts the
+    // compressed names in address order afterwards (`pipeline`, `Packed::permuted`).
+    let mut rnd = crate::build::tests::xorshift(0x51_7cc1_b727_220a);
+    for round in 0..20 {
+        let count = 2 + rnd(200) as usize;
+        let names: Vec<Vec<u8>> = (0..count)
+            .map(|_| {
+                let len = 1 + rnd(20) as usize;
+                (0..len).map(|_| b'a' + rnd(5) as u8).collect()
+            })
+            .collect();
+        // A permutation: reversed, then rotated.
+        let k = rnd(count as u64) as usize;
+        let order: Vec<u32> = (0..count as u32)
+            .rev()
+            .cycle()
+            .skip(k)
+            .take(count)
+            .collect();
+        let mut a = Packed::default();
+        let mut b = Packed::default();
+        for n in &names {
+            a.push(b'T', n);
+        }
+        for &i in &order {
+            b.push(b'T', &names[i as usize]);
+        }
+        let threads = 1 + round % 2;
+        let (sa, sb) = (
+            optimize_threads(&mut a, threads),
+            optimize_threads(&mut b, threads),
+        );
+        assert_eq!(sa, sb, "round {round}");
+        let back = a.permuted(&order);
+        assert_eq!(back.count(), count);
+        for j in 0..count {
+            assert_eq!(back.get(j), b.get(j), "round {round}, symbol {j}");
+        }
+    }
+}
