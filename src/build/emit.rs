@@ -131,6 +131,50 @@ impl Text for Fill<'_> {
     }
 }
 
+/// The renderer's side of [`Built::emit_head_pipelined`]: a buffer handed to the
+/// writer whenever it grows past [`CHUNK`], and the buffers it gives back.
+struct Chunks {
+    buf: Vec<u8>,
+    full: std::sync::mpsc::SyncSender<Vec<u8>>,
+    empty: std::sync::mpsc::Receiver<Vec<u8>>,
+}
+
+impl Sink for Chunks {
+    #[inline]
+    fn put(&mut self, s: &[u8]) {
+        self.buf.extend_from_slice(s);
+    }
+
+    #[inline]
+    fn push(&mut self, b: u8) {
+        self.buf.push(b);
+    }
+
+    #[inline]
+    fn sep_bytes(&mut self, bytes: &[u8]) {
+        Sink::sep_bytes(&mut self.buf, bytes);
+    }
+}
+
+impl Text for Chunks {
+    fn maybe_flush(&mut self) -> io::Result<()> {
+        if self.buf.len() >= CHUNK {
+            let next = match self.empty.try_recv() {
+                Ok(mut b) => {
+                    b.clear();
+                    b
+                }
+                Err(_) => Vec::with_capacity(CHUNK + 4096),
+            };
+            let full = core::mem::replace(&mut self.buf, next);
+            self.full
+                .send(full)
+                .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))?;
+        }
+        Ok(())
+    }
+}
+
 impl Out<'_> {
     /// Appends text rendered elsewhere: passed straight on when streaming.
     fn text(&mut self, v: &[u8]) -> io::Result<()> {
@@ -313,7 +357,7 @@ impl Built {
     fn emit_split(&self, out: &mut Out<'_>) -> io::Result<()> {
         if let Some(tail) = &self.tail_text {
             // Rendered while the token table was made (see `pipeline`).
-            self.emit_head(out)?;
+            self.emit_head_pipelined(out)?;
             return out.text(tail);
         }
         if !(self.threads > 1 || self.helpers) || self.len() < PARALLEL_SYMBOLS {
@@ -341,6 +385,58 @@ impl Built {
 
     fn label<O: Text>(&self, out: &mut O, name: &[u8]) {
         label(out, self.options.kernel, name);
+    }
+
+    /// [`Built::emit_head`] when streaming: a second thread renders the text in
+    /// [`CHUNK`]-sized buffers while this one writes them, so the writes (the
+    /// kernel's copy into the file, about twice the rendering's time) overlap the
+    /// rendering. The buffers come back to be filled again (fresh ones would be
+    /// page faults). Without a writer, or without a thread to be had, this thread
+    /// renders and writes in turn.
+    fn emit_head_pipelined(&self, out: &mut Out<'_>) -> io::Result<()> {
+        use std::sync::mpsc;
+        let Some(write) = out.write.as_mut() else {
+            return self.emit_head(out);
+        };
+        // Whatever `out` holds comes first.
+        write(&out.buf)?;
+        out.buf.clear();
+        let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(2);
+        let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
+        let done = std::thread::scope(|scope| {
+            let render = move || {
+                let mut chunks = Chunks {
+                    buf: Vec::with_capacity(CHUNK + 4096),
+                    full: full_tx,
+                    empty: empty_rx,
+                };
+                // An error here is a closed channel: the writer stopped.
+                if self.emit_head(&mut chunks).is_ok() {
+                    let _ = chunks.full.send(chunks.buf);
+                }
+            };
+            let helper = std::thread::Builder::new()
+                .spawn_scoped(scope, render)
+                .ok()?;
+            let mut result = Ok(());
+            for buf in full_rx.iter() {
+                result = write(&buf);
+                if result.is_err() {
+                    break;
+                }
+                let _ = empty_tx.send(buf);
+            }
+            // Closes the channel: a renderer still at work stops at its next chunk.
+            drop(full_rx);
+            if let Err(e) = helper.join() {
+                std::panic::resume_unwind(e);
+            }
+            Some(result)
+        });
+        match done {
+            Some(result) => result,
+            None => self.emit_head(out),
+        }
     }
 
     /// `\t/* <type><name> */\n`.

@@ -245,3 +245,72 @@ pub(super) fn xorshift(seed: u64) -> impl FnMut(u64) -> u64 {
         x % n
     }
 }
+
+/// A writer that takes `left` bytes, in pieces of any size, then fails.
+struct Failing {
+    out: Vec<u8>,
+    left: usize,
+}
+
+impl std::io::Write for Failing {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::ErrorKind::BrokenPipe.into());
+        }
+        let n = b.len().min(self.left).min(100_000);
+        self.out.extend_from_slice(b.get(..n).unwrap_or_default());
+        self.left -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn streamed_text_is_the_text_and_stops_at_a_write_error() {
+    // Enough symbols for the tail rendered beside the token table and the head
+    // rendered on a second thread while this one writes (`emit_head_pipelined`).
+    let mut rnd = xorshift(0x0123_4567_89ab_cdef);
+    let mut l = SymbolList::new();
+    l.push(0xffff_ffff_8100_0000, b'T', b"_text");
+    for i in 0..20_000u64 {
+        let len = 1 + rnd(30) as usize;
+        let mut name: Vec<u8> = (0..len)
+            .map(|_| b"_abcdefgh.0123"[rnd(14) as usize])
+            .collect();
+        name.extend_from_slice(std::format!("_{i}").as_bytes());
+        l.push(0xffff_ffff_8100_0010 + i * 32, b'T', &name);
+    }
+    let opts = Options {
+        all_symbols: true,
+        ..Options::default()
+    };
+    let b = build_threads(l, &opts, 2).unwrap();
+    assert!(
+        b.tail_text.is_some(),
+        "the tail is rendered beside the tokens"
+    );
+    let whole = b.asm();
+    assert!(
+        whole.len() > 4 * (1 << 20),
+        "several chunks: {}",
+        whole.len()
+    );
+    let mut all = Failing {
+        out: Vec::new(),
+        left: usize::MAX,
+    };
+    b.write_asm(&mut all).unwrap();
+    assert!(all.out == whole, "streamed text differs");
+    for left in [0, 1, 1 << 20, (1 << 20) + 7, 3 << 20, whole.len() - 1] {
+        let mut w = Failing {
+            out: Vec::new(),
+            left,
+        };
+        let e = b.write_asm(&mut w).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+        assert!(whole.starts_with(&w.out) && w.out.len() == left, "{left}");
+    }
+}
