@@ -48,22 +48,30 @@ trait Text: Sink {
     fn maybe_flush(&mut self) -> io::Result<()>;
 }
 
-impl Sink for Out<'_> {
-    #[inline]
-    fn put(&mut self, s: &[u8]) {
-        self.buf.extend_from_slice(s);
-    }
+/// [`Sink`] for a type whose text goes to its `buf: Vec<u8>`.
+macro_rules! buffer_sink {
+    ($t:ty) => {
+        impl Sink for $t {
+            #[inline]
+            fn put(&mut self, s: &[u8]) {
+                self.buf.extend_from_slice(s);
+            }
 
-    #[inline]
-    fn push(&mut self, b: u8) {
-        self.buf.push(b);
-    }
+            #[inline]
+            fn push(&mut self, b: u8) {
+                self.buf.push(b);
+            }
 
-    #[inline]
-    fn sep_bytes(&mut self, bytes: &[u8]) {
-        Sink::sep_bytes(&mut self.buf, bytes);
-    }
+            #[inline]
+            fn sep_bytes(&mut self, bytes: &[u8]) {
+                Sink::sep_bytes(&mut self.buf, bytes);
+            }
+        }
+    };
 }
+
+buffer_sink!(Out<'_>);
+buffer_sink!(Chunks);
 
 impl Text for Out<'_> {
     fn maybe_flush(&mut self) -> io::Result<()> {
@@ -137,23 +145,6 @@ struct Chunks {
     buf: Vec<u8>,
     full: std::sync::mpsc::SyncSender<Vec<u8>>,
     empty: std::sync::mpsc::Receiver<Vec<u8>>,
-}
-
-impl Sink for Chunks {
-    #[inline]
-    fn put(&mut self, s: &[u8]) {
-        self.buf.extend_from_slice(s);
-    }
-
-    #[inline]
-    fn push(&mut self, b: u8) {
-        self.buf.push(b);
-    }
-
-    #[inline]
-    fn sep_bytes(&mut self, bytes: &[u8]) {
-        Sink::sep_bytes(&mut self.buf, bytes);
-    }
 }
 
 impl Text for Chunks {
