@@ -2,7 +2,8 @@
 //! The pipeline of `main()` in `scripts/kallsyms.c` (6.12): `read_map()` (the
 //! per-symbol part of `read_symbol()`), `shrink_table()`, `make_percpus_absolute()`,
 //! `sort_symbols()`, `record_relative_base()`, `optimize_token_table()`, and the
-//! checks and name sort of `write_src()`.
+//! checks and name sort of `write_src()`; the token table (the longest part) runs
+//! beside the sorts, on the symbols in input order.
 
 use core::sync::atomic::{AtomicBool, Ordering};
 use std::vec;
@@ -27,9 +28,10 @@ pub(super) fn run(
     threads: usize,
 ) -> Result<Built, BuildError> {
     // `AUTO` (what `build()` uses): a helper thread for the sorts by address and by
-    // name (which do not depend on the token table) and part of the text, when there is a second core
-    // and enough symbols (below `HELPER_SYMBOLS` no helper would be started, so the
-    // cores are not counted: that reads cgroup files, ~5% of a small build).
+    // name (which do not depend on the token table) and part of the text, when there
+    // is a second core and enough symbols (below `HELPER_SYMBOLS` no helper would be
+    // started, so the cores are not counted: that reads cgroup files, ~5% of a small
+    // build).
     let helpers = threads == super::AUTO
         && symbols.len() >= HELPER_SYMBOLS
         && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
