@@ -479,7 +479,11 @@ impl<'a> Table<'a> {
             let cached = cache.and_then(|c| c.get(node));
             let mid = match cached {
                 Some(_) => midpoint(lo, hi),
-                None => self.pick(lo, hi),
+                None => {
+                    let mid = self.pick(lo, hi);
+                    self.touch_next_picks(lo, mid, hi);
+                    mid
+                }
             };
             let (p, off) = match cached {
                 Some(off) => (self.probe_stored(off, key), Some(off)),
