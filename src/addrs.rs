@@ -4,7 +4,7 @@
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use crate::layout::AddressEncoding;
-use crate::table::{read_u32, Table, MARKER_STRIDE};
+use crate::table::{read_u32, touch, Table, MARKER_STRIDE};
 
 /// The kernel section bounds that address lookups need (`include/asm-generic/sections.h`
 /// and `include/linux/kallsyms.h`, 6.12): which addresses belong to the table
@@ -277,17 +277,4 @@ impl<'a> Table<'a> {
         let names = self.raw.names.get(first as usize..).unwrap_or_default();
         touch(names, span.saturating_add(1), 64);
     }
-}
-
-/// Reads every `step`-th of the first `len` items of `items` (one per cache line),
-/// as a prefetch: the loads are independent, so their misses overlap whatever the
-/// caller does next, and the value is kept only so that they are not removed.
-#[inline]
-fn touch<T: Copy + Into<u64>>(items: &[T], len: usize, step: usize) {
-    let sum = items
-        .iter()
-        .take(len)
-        .step_by(step)
-        .fold(0u64, |a, &x| a ^ x.into());
-    core::hint::black_box(sum);
 }

@@ -27,6 +27,19 @@ pub const KSYM_NAME_LEN: usize = 512;
 /// ~30 bytes of names a symbol, theirs outgrow a 16 MiB cache.
 const TOUCH_NEXT_PICKS: u32 = 1 << 19;
 
+/// Reads every `step`-th of the first `len` items of `items` (one per cache line),
+/// as a prefetch: the loads are independent, so their misses overlap whatever the
+/// caller does next, and the value is kept only so that they are not removed.
+#[inline]
+pub(crate) fn touch<T: Copy + Into<u64>>(items: &[T], len: usize, step: usize) {
+    let sum = items
+        .iter()
+        .take(len)
+        .step_by(step.max(1))
+        .fold(0u64, |a, &x| a ^ x.into());
+    core::hint::black_box(sum);
+}
+
 /// The midpoint of `lo..hi` (`lo <= hi`), rounded down.
 #[inline]
 pub(crate) const fn midpoint(lo: u32, hi: u32) -> u32 {
@@ -682,15 +695,12 @@ impl<'a> Table<'a> {
             return;
         }
         // NO-OVERFLOW: lo <= mid < hi.
-        let next = [midpoint(lo, mid), midpoint(mid.wrapping_add(1), hi)];
-        let mut sum = 0u32;
-        for m in next {
-            let (first, last) = (m.saturating_sub(8), m.saturating_add(8));
-            sum = sum
-                .wrapping_add(self.read_seq(first).unwrap_or(0))
-                .wrapping_add(self.read_seq(last).unwrap_or(0));
+        for m in [midpoint(lo, mid), midpoint(mid.wrapping_add(1), hi)] {
+            // `pick`'s window, m - 8 ..= m + 8: its first and last bytes are on the
+            // one or two cache lines it spans.
+            let (b, _) = self.seqs_bytes(m.saturating_sub(8), m.saturating_add(9));
+            touch(b, b.len(), b.len().saturating_sub(1));
         }
-        core::hint::black_box(sum);
     }
 
     /// Of `first` and the positions `others`, in that order, the first whose symbol

@@ -161,34 +161,23 @@ pub(super) fn run(
     });
     // `write_src()` checks the compressed lengths before the offsets.
     let slots = slots?;
-    let ByAddress {
-        by_addr,
-        order,
-        addrs,
-        kinds,
-        absolute,
-        relative_base,
-        offsets,
-        seqs,
-    } = side?;
-    let names = names.permuted(&by_addr);
-    let tokens = token::expand_all(&slots);
+    let side = side?;
     Ok(Built {
         options: *options,
         threads,
         helpers,
         input: symbols,
-        order,
-        addrs,
-        kinds,
-        absolute,
+        names: names.permuted(&side.by_addr),
+        order: side.order,
+        addrs: side.addrs,
+        kinds: side.kinds,
+        absolute: side.absolute,
         text,
-        relative_base,
-        names,
+        relative_base: side.relative_base,
+        tokens: token::expand_all(&slots),
         slots,
-        tokens,
-        offsets,
-        seqs,
+        offsets: side.offsets,
+        seqs: side.seqs,
         tail_text,
         warnings,
     })
